@@ -1,0 +1,4 @@
+/**
+ * tanba — public SDK surface. Everything a POS vendor imports comes from here.
+ */
+export * from './marking/index.js';

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Two-core machines: keep parallelism modest so pty and HTTP tests stay deterministic.
+    maxWorkers: 2,
+  },
+});

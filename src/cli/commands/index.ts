@@ -1,6 +1,9 @@
 /** The list of CLI subcommands. One module per command; add one line here per command. */
 import type { Command } from 'commander';
+import { registerAgent } from './agent.js';
+import { registerStatus } from './status.js';
 
 export function registerAll(program: Command): void {
-  void program;
+  registerAgent(program);
+  registerStatus(program);
 }

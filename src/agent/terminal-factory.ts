@@ -9,3 +9,9 @@ export async function createTerminalFromConfig(config: AgentConfig, logger: Logg
   // Wired to createTerminal() once the outbox branch lands (see issue 5).
   throw Object.assign(new Error('createTerminal() is not available in this build yet'), { code: 'terminal-unavailable' });
 }
+
+/** Asks the configured tracking system for a token (for `tanba doctor`). */
+export async function trackingHealth(config: AgentConfig): Promise<{ ok: boolean; tokenExpiresAt: string | null; message?: string }> {
+  void config;
+  throw Object.assign(new Error('tracking adapters are not available in this build yet'), { code: 'tracking-unavailable' });
+}

@@ -2,8 +2,10 @@
 import type { Command } from 'commander';
 import { registerAgent } from './agent.js';
 import { registerStatus } from './status.js';
+import { registerDoctor } from './doctor.js';
 
 export function registerAll(program: Command): void {
   registerAgent(program);
   registerStatus(program);
+  registerDoctor(program);
 }

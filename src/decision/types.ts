@@ -15,6 +15,11 @@ export interface Reason {
 export interface Decision {
   code: ParseResult;
   verdict: Verdict;
+  /**
+   * May the till proceed: true for `allow`, and for `unknown` under the default policy
+   * (allow with a warning); false for `deny`.
+   */
+  allowed?: boolean;
   reasons: Reason[];
   source: 'online' | 'local' | 'none';
   checkedAt: string;

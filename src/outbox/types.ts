@@ -35,4 +35,6 @@ export interface RecordInfo {
   updatedAt: string;
   nextAttemptAt: string | null;
   saleId?: string;
+  /** On the dead-letter list: the relay gave up and an operator must look (and may retry). */
+  deadLetter?: boolean;
 }

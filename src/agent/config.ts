@@ -46,6 +46,8 @@ export const agentConfigSchema = z
         password: z.string().min(1).optional(),
         apiKey: z.string().min(1).optional(),
         timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+        /** Further adapter settings passed through as they are (paths, limits, businessPlaceId…; see tracking/config.ts). */
+        adapter: z.record(z.string(), z.unknown()).default({}),
       })
       .strict()
       .prefault({}),
@@ -57,6 +59,22 @@ export const agentConfigSchema = z
       })
       .strict()
       .prefault({}),
+    relay: z
+      .object({
+        enabled: z.boolean().default(true),
+        concurrency: z.number().int().min(1).max(64).default(4),
+        /** First retry delay after a failed send, growing to `retryMaxMs`. */
+        retryMinMs: z.number().int().min(10).default(1000),
+        retryMaxMs: z.number().int().min(100).default(300_000),
+        /** Wait after an ambiguous send before asking the system what it received. */
+        reconcileDelayMs: z.number().int().min(0).default(30_000),
+        /** Wait before the first confirmation poll of a sent document. */
+        confirmDelayMs: z.number().int().min(0).default(2000),
+      })
+      .strict()
+      .prefault({}),
+    /** A queue older than this makes the agent "degraded". */
+    queueAgeWarningMinutes: z.number().int().min(1).default(24 * 60),
     /** Seller BINs/INNs served by this agent, and which registers belong to which seller. */
     sellers: z
       .array(z.object({ tin, name: z.string().optional(), registers: z.array(z.string().min(1)).default([]) }).strict())

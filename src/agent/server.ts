@@ -198,6 +198,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   app.get('/v1/status', async () => {
     const s = await terminal.status();
+    if (!config.tracking.url) {
+      s.problems.push({ code: 'tracking-not-configured', message: 'No tracking system is configured (tracking.url): codes are checked locally only and sales stay queued.' });
+      s.state = 'degraded';
+    }
     return {
       ...s,
       agent: {

@@ -91,12 +91,14 @@ function tokenMatches(given: string | undefined, expected: string): boolean {
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { config, terminal, hub, metrics, logger } = deps;
   const app = Fastify({
-    loggerInstance: logger.child({ part: 'http' }) as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request lines only at debug/trace; errors are logged by the error handler.
+    loggerInstance: logger.child({ part: 'http' }, { level: ['debug', 'trace', 'silent'].includes(logger.level) ? logger.level : 'warn' }) as unknown as FastifyBaseLogger,
     bodyLimit: config.http.bodyLimitBytes,
     forceCloseConnections: true,
     return503OnClosing: true,
   });
+  // Only JSON bodies: anything else is answered 415.
+  app.removeContentTypeParser('text/plain');
   const streams = new Set<FastifyReply>();
   const token = config.http.token;
   const cors = config.http.corsOrigins;

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createTerminal } from '../terminal/index.js';
 import type { Terminal } from '../terminal/types.js';
+import type { Scanner } from '../scan/types.js';
 import { TrackingError } from '../tracking/errors.js';
 import { createTrackingSystem, trackingConfigSchema, type TrackingConfig } from '../tracking/index.js';
 import type { TrackingSystem } from '../tracking/types.js';
@@ -62,7 +63,7 @@ export function createTrackingFromConfig(config: AgentConfig, logger?: Logger): 
   return config.tracking.url ? createTrackingSystem(trackingConfigFrom(config, logger)) : offlineTracking();
 }
 
-export async function createTerminalFromConfig(config: AgentConfig, logger: Logger, opts: { cwd?: string } = {}): Promise<Terminal> {
+export async function createTerminalFromConfig(config: AgentConfig, logger: Logger, opts: { cwd?: string; scanners?: Scanner[] } = {}): Promise<Terminal> {
   const tracking = createTrackingFromConfig(config, logger);
   const enabled = config.relay.enabled && Boolean(config.tracking.url);
   try {
@@ -84,6 +85,7 @@ export async function createTerminalFromConfig(config: AgentConfig, logger: Logg
         confirmDelayMs: config.relay.confirmDelayMs,
       },
       queueAgeWarningMs: config.queueAgeWarningMinutes * 60_000,
+      scanners: opts.scanners ?? [],
     });
   } catch (e) {
     await tracking.close?.().catch(() => undefined);

@@ -2,3 +2,6 @@
  * tanba — public SDK surface. Everything a POS vendor imports comes from here.
  */
 export * from './marking/index.js';
+export * from './tracking/index.js';
+export { createEmulator } from './emulator/index.js';
+export type { Emulator, EmulatorOptions, EmulatorDocumentView, Faults, SeedCode } from './emulator/index.js';

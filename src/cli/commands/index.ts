@@ -1,12 +1,14 @@
 /** The list of CLI subcommands. One module per command; add one line here per command. */
 import type { Command } from 'commander';
 import { register as parse } from './parse.js';
+import { registerEmulator } from './emulator.js';
 import { registerAgent } from './agent.js';
 import { registerStatus } from './status.js';
 import { registerDoctor } from './doctor.js';
 
 export function registerAll(program: Command): void {
   parse(program);
+  registerEmulator(program);
   registerAgent(program);
   registerStatus(program);
   registerDoctor(program);

@@ -69,30 +69,29 @@ export function beerCode(rnd: () => number, label = 'Beer 0.5 l'): DemoCode {
   return { label, ki, km: `${ki}${GS}93${pick(rnd, ALNUM, 4)}`, group: 'beer' };
 }
 
-// Keyboard layouts by key position: US character → what the OS types under the layout.
-const RU_LETTERS: Record<string, string> = {
-  q: 'й', w: 'ц', e: 'у', r: 'к', t: 'е', y: 'н', u: 'г', i: 'ш', o: 'щ', p: 'з', '[': 'х', ']': 'ъ',
-  a: 'ф', s: 'ы', d: 'в', f: 'а', g: 'п', h: 'р', j: 'о', k: 'л', l: 'д', ';': 'ж', "'": 'э',
-  z: 'я', x: 'ч', c: 'с', v: 'м', b: 'и', n: 'т', m: 'ь', ',': 'б', '.': 'ю', '`': 'ё',
-};
-const KZ_TOP_ROW: Record<string, string> = { '1': '"', '2': 'ә', '3': 'і', '4': 'ң', '5': 'ғ', '6': ',', '7': '.', '8': 'ү', '9': 'ұ', '0': 'қ', '-': 'ө', '=': 'һ' };
+// Keyboard layouts by key position (unshifted row, then shifted row, key for key):
+// what the OS types under the layout when the scanner presses the key of a US character.
+const US = '`1234567890-=qwertyuiop[]asdfghjkl;\'zxcvbnm,./\\' + '~!@#$%^&*()_+QWERTYUIOP{}ASDFGHJKL:"ZXCVBNM<>?|';
+const RU = 'ё1234567890-=йцукенгшщзхъфывапролджэячсмитьбю.\\' + 'Ё!"№;%:?*()_+ЙЦУКЕНГШЩЗХЪФЫВАПРОЛДЖЭЯЧСМИТЬБЮ,/';
+const KZ = '("әіңғ,.үұқөһйцукенгшщзхъфывапролджэячсмитьбю№\\' + ')!ӘІҢҒ;:ҮҰҚӨҺЙЦУКЕНГШЩЗХЪФЫВАПРОЛДЖЭЯЧСМИТЬБЮ?/';
 
-/** The code as a keyboard-wedge scanner types it while the Russian (ЙЦУКЕН) layout is active. */
-export function typedUnderRussianLayout(text: string): string {
+function retype(text: string, layout: string): string {
   let out = '';
   for (const ch of text) {
-    const lower = ch.toLowerCase();
-    const mapped = /[a-z]/i.test(ch) ? RU_LETTERS[lower] : undefined;
-    out += mapped ? (ch === lower ? mapped : mapped.toUpperCase()) : ch;
+    const i = US.indexOf(ch);
+    out += i >= 0 ? [...layout][i] : ch;
   }
   return out;
 }
 
-/** The code as typed while the Kazakh layout is active: letters as in ЙЦУКЕН, the digit row becomes Kazakh letters. */
+/** The code as a keyboard-wedge scanner types it while the Russian (ЙЦУКЕН) layout is active. */
+export function typedUnderRussianLayout(text: string): string {
+  return retype(text, RU);
+}
+
+/** The code as typed while the Kazakh layout is active (the digit row gives Kazakh letters). */
 export function typedUnderKazakhLayout(text: string): string {
-  let out = '';
-  for (const ch of typedUnderRussianLayout(text)) out += KZ_TOP_ROW[ch] ?? ch;
-  return out;
+  return retype(text, KZ);
 }
 
 /** The code as a scanner in keyboard mode that drops GS sends it. */

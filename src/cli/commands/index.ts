@@ -5,6 +5,7 @@ import { registerEmulator } from './emulator.js';
 import { registerAgent } from './agent.js';
 import { registerStatus } from './status.js';
 import { registerDoctor } from './doctor.js';
+import { registerDemo } from './demo.js';
 
 export function registerAll(program: Command): void {
   parse(program);
@@ -12,4 +13,5 @@ export function registerAll(program: Command): void {
   registerAgent(program);
   registerStatus(program);
   registerDoctor(program);
+  registerDemo(program);
 }

@@ -100,6 +100,19 @@ export function buildOpenApi(opts: { version: string; tokenRequired: boolean }):
           responses: { '200': { description: 'Status', content: json(ref('Status')) }, ...errors(401) },
         },
       },
+      '/v1/queue/dead': {
+        get: {
+          summary: 'Dead letters: records the relay gave up on (with their body and last error)',
+          responses: { '200': { description: 'Records', content: json({ type: 'array', items: { type: 'object' } }) }, ...errors(401) },
+        },
+      },
+      '/v1/queue/{id}/retry': {
+        post: {
+          summary: 'Put a dead letter back into the queue (an operator decided to try again)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'The record, queued again', content: json(ref('RecordInfo')) }, ...errors(401, 404) },
+        },
+      },
       '/v1/decisions/recent': {
         get: {
           summary: 'The most recent decisions (newest last)',

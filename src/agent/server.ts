@@ -218,6 +218,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     };
   });
 
+  const extras = terminal as Terminal & { deadLetters?: () => Promise<unknown[]>; retryDeadLetter?: (id: string) => Promise<unknown> };
+  app.get('/v1/queue/dead', async () => {
+    if (!extras.deadLetters) throw new HttpError(501, 'not-supported', 'This terminal does not keep a dead-letter list.');
+    return extras.deadLetters();
+  });
+  app.post('/v1/queue/:id/retry', async (req) => {
+    const { id } = parse(saleParamsSchema, req.params, 'record id');
+    if (!extras.retryDeadLetter) throw new HttpError(501, 'not-supported', 'This terminal does not keep a dead-letter list.');
+    return extras.retryDeadLetter(id);
+  });
+
   app.get('/v1/decisions/recent', async () => hub.recentDecisions());
 
   app.get('/v1/events', (req, reply) => {

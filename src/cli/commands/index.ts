@@ -6,6 +6,7 @@ import { registerAgent } from './agent.js';
 import { registerStatus } from './status.js';
 import { registerDoctor } from './doctor.js';
 import { registerDemo } from './demo.js';
+import { registerQueue } from './queue.js';
 
 export function registerAll(program: Command): void {
   parse(program);
@@ -14,4 +15,5 @@ export function registerAll(program: Command): void {
   registerStatus(program);
   registerDoctor(program);
   registerDemo(program);
+  registerQueue(program);
 }

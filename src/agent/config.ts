@@ -94,6 +94,11 @@ export const agentConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    const t = c.tracking;
+    if (t.url && t.family === 'xtrace' && !t.apiKey) {
+      for (const k of ['login', 'password'] as const)
+        if (!t[k]) ctx.addIssue({ code: 'custom', path: ['tracking', k], message: `is required to sign in to ${t.url} (or set tracking.apiKey for Uzbekistan)` });
+    }
     if (!isLoopback(c.http.host) && !c.http.token) {
       ctx.addIssue({
         code: 'custom',
@@ -114,6 +119,8 @@ const hints: Record<string, string> = {
   'http.port': 'write a whole number from 1 to 65535 (0 picks a free port), e.g. 7315',
   'http.host': 'write "127.0.0.1" (this PC only) or "0.0.0.0" (the store network; then set http.token)',
   'http.token': 'write a secret of at least 16 characters, e.g. the output of `openssl rand -hex 24`',
+  'tracking.login': 'write the login of the store account (or set TANBA_TRACKING_LOGIN)',
+  'tracking.password': 'set TANBA_TRACKING_PASSWORD in the environment (keeps it out of the file)',
   'tracking.url': 'write the base URL, e.g. "https://api.markirovka.kz" or "http://127.0.0.1:7316" for the emulator',
   'db.path': 'write a file path, e.g. "tanba.db"',
   'sellers.*.tin': 'write the seller BIN/INN: 12 digits (KZ BIN, RU INN of a person), 10 (RU INN) or 9 (UZ INN)',

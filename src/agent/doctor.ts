@@ -162,7 +162,7 @@ async function checkTracking(config: AgentConfig, timeoutMs: number): Promise<{ 
           ? ['the connection is refused', 'check the URL and port; is the service (or emulator) running?']
           : cause === 'TimeoutError' || cause === 'UND_ERR_CONNECT_TIMEOUT'
             ? [`no answer within ${timeoutMs} ms`, 'check the internet connection, the proxy and the firewall']
-            : [`${cause || (e instanceof Error ? e.message : String(e))}`, 'check the URL, the network and the firewall'];
+            : [`${(e as { cause?: { message?: string } }).cause?.message ?? (e instanceof Error ? e.message : String(e))}`, 'check the URL, the network and the firewall'];
     return {
       clock: { name: 'clock', verdict: 'skip', detail: `local time ${new Date().toISOString()}; the tracking system did not answer` },
       reach: { name: 'tracking', verdict: 'fail', detail: `${url}: ${why[0]}`, fix: `${why[1]}; sales are kept and sent when it is back` },

@@ -9,7 +9,7 @@ import type { Terminal } from '../terminal/types.js';
 import type { Scanner } from '../scan/types.js';
 import { TrackingError } from '../tracking/errors.js';
 import { createTrackingSystem, trackingConfigSchema, type TrackingConfig } from '../tracking/index.js';
-import type { TrackingSystem } from '../tracking/types.js';
+import type { TrackingHealth, TrackingSystem } from '../tracking/types.js';
 import { type AgentConfig, ConfigError } from './config.js';
 import { toFieldErrors } from './field-errors.js';
 
@@ -63,11 +63,53 @@ export function createTrackingFromConfig(config: AgentConfig, logger?: Logger): 
   return config.tracking.url ? createTrackingSystem(trackingConfigFrom(config, logger)) : offlineTracking();
 }
 
+/**
+ * The tracking system with `health()` answered from a cache (stale-while-revalidate, `ttlMs`):
+ * the status page, SSE status events and metrics scrapes all ask for the status, and each health
+ * call is a request to the national system (rate-limited, e.g. 100/min in Uzbekistan).
+ */
+export function withCachedHealth(t: TrackingSystem, ttlMs = 30_000): TrackingSystem {
+  let last: { at: number; value: TrackingHealth } | null = null;
+  let inflight: Promise<TrackingHealth> | null = null;
+  const refresh = (): Promise<TrackingHealth> =>
+    (inflight ??= t
+      .health()
+      .then((value) => {
+        last = { at: Date.now(), value };
+        return value;
+      })
+      .finally(() => {
+        inflight = null;
+      }));
+  return {
+    get family() {
+      return t.family;
+    },
+    get limits() {
+      return t.limits;
+    },
+    checkCodes: (codes, opts) => t.checkCodes(codes, opts),
+    submitSale: (doc) => t.submitSale(doc),
+    submitReturn: (doc) => t.submitReturn(doc),
+    getDocument: (id) => t.getDocument(id),
+    findDocuments: (ref, from, to) => t.findDocuments(ref, from, to),
+    health: async () => {
+      if (last && Date.now() - last.at < ttlMs) return last.value;
+      if (last) {
+        void refresh().catch(() => undefined);
+        return last.value;
+      }
+      return refresh();
+    },
+    ...(t.close ? { close: () => t.close!() } : {}),
+  };
+}
+
 export async function createTerminalFromConfig(config: AgentConfig, logger: Logger, opts: { cwd?: string; scanners?: Scanner[] } = {}): Promise<Terminal> {
-  const tracking = createTrackingFromConfig(config, logger);
+  const tracking = withCachedHealth(createTrackingFromConfig(config, logger));
   const enabled = config.relay.enabled && Boolean(config.tracking.url);
   try {
-    return await createTerminal({
+    const terminal = await createTerminal({
       tracking,
       store: { path: resolve(opts.cwd ?? process.cwd(), config.db.path) },
       country: config.country,
@@ -87,6 +129,12 @@ export async function createTerminalFromConfig(config: AgentConfig, logger: Logg
       queueAgeWarningMs: config.queueAgeWarningMinutes * 60_000,
       scanners: opts.scanners ?? [],
     });
+    const closeTerminal = terminal.close.bind(terminal);
+    terminal.close = async () => {
+      await closeTerminal();
+      await tracking.close?.().catch(() => undefined);
+    };
+    return terminal;
   } catch (e) {
     await tracking.close?.().catch(() => undefined);
     throw e;

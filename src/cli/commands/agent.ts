@@ -1,7 +1,5 @@
 /** `tanba agent`: runs the store agent in the foreground until SIGTERM/SIGINT. */
 import type { Command } from 'commander';
-import { createAgent } from '../../agent/agent.js';
-import { ConfigError, loadConfig } from '../../agent/config.js';
 
 export function registerAgent(program: Command): void {
   program
@@ -16,6 +14,9 @@ export function registerAgent(program: Command): void {
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .option('--log-file <file>', 'write rotated JSON logs here instead of stderr')
     .action(async (opts: Record<string, string | undefined>) => {
+      // Loaded on use, so other commands start fast.
+      const { ConfigError, loadConfig } = await import('../../agent/config.js');
+      const { createAgent } = await import('../../agent/agent.js');
       let config;
       try {
         config = loadConfig({ flags: opts });

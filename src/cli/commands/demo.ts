@@ -1,6 +1,5 @@
 /** `tanba demo`: the emulator, the agent and a simulated scanner in one command; ends by itself. */
 import type { Command } from 'commander';
-import { runDemo } from '../../agent/demo.js';
 
 export function registerDemo(program: Command): void {
   program
@@ -11,6 +10,7 @@ export function registerDemo(program: Command): void {
     .option('--keep', 'keep the demo database folder')
     .action(async (opts: { fast?: boolean; lang?: string; keep?: boolean }) => {
       const language = opts.lang === 'kk' || opts.lang === 'ru' ? opts.lang : 'en';
+      const { runDemo } = await import('../../agent/demo.js');
       const r = await runDemo({ fast: opts.fast, language, keep: opts.keep });
       const ok = r.sales.every((s) => s.state === 'confirmed') && r.duplicateDocuments === 0;
       if (!ok) {

@@ -1,7 +1,5 @@
 /** `tanba doctor`: checks config, database, disk, clock, tracking and token, scanners, the agent; exit 1 on any FAIL. */
 import type { Command } from 'commander';
-import { formatDoctor, runDoctor } from '../../agent/doctor.js';
-import { trackingHealth } from '../../agent/terminal-factory.js';
 
 export function registerDoctor(program: Command): void {
   program
@@ -14,6 +12,8 @@ export function registerDoctor(program: Command): void {
     .option('--json', 'print the report as JSON')
     .action(async (opts: { config?: string; port?: string; db?: string; trackingUrl?: string; json?: boolean }) => {
       const { json, ...flags } = opts;
+      const { formatDoctor, runDoctor } = await import('../../agent/doctor.js');
+      const { trackingHealth } = await import('../../agent/terminal-factory.js');
       const report = await runDoctor({ flags, trackingHealth });
       process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDoctor(report)}\n`);
       process.exitCode = report.ok ? 0 : 1;

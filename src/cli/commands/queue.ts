@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { localUrl } from '../../agent/client.js';
 import { type AgentConfig, ConfigError, loadConfig } from '../../agent/config.js';
-import { listQueue, retryRecord, showRecord } from '../../agent/queue.js';
+const queueOps = () => import('../../agent/queue.js');
 
 interface Common {
   config?: string;
@@ -37,10 +37,11 @@ export function registerQueue(program: Command): void {
     .option('--all', 'include confirmed records')
     .option('--dead', 'only dead letters')
     .option('--limit <n>', 'at most this many rows', '100')
-    .action((opts: Common & { all?: boolean; dead?: boolean; limit: string }) => {
+    .action(async (opts: Common & { all?: boolean; dead?: boolean; limit: string }) => {
       const c = configFrom(opts);
       if (!c) return;
       try {
+        const { listQueue } = await queueOps();
         const l = listQueue(resolve(c.db.path), { all: opts.all, deadOnly: opts.dead, limit: Number(opts.limit) || 100 });
         if (opts.json) return void process.stdout.write(`${JSON.stringify(l, null, 2)}\n`);
         const counts = Object.entries(l.counts).map(([k, v]) => `${k} ${v}`).join(', ') || 'empty';
@@ -54,10 +55,11 @@ export function registerQueue(program: Command): void {
       }
     });
 
-  common(queue.command('show <id>').description('One sale or return: items, state, attempts, last error')).action((id: string, opts: Common) => {
+  common(queue.command('show <id>').description('One sale or return: items, state, attempts, last error')).action(async (id: string, opts: Common) => {
     const c = configFrom(opts);
     if (!c) return;
     try {
+      const { showRecord } = await queueOps();
       const r = showRecord(resolve(c.db.path), id);
       if (!r) {
         process.stderr.write(`tanba queue: no sale or return with id "${id}"\n`);
@@ -76,6 +78,7 @@ export function registerQueue(program: Command): void {
       const c = configFrom(opts);
       if (!c) return;
       try {
+        const { retryRecord } = await queueOps();
         const r = await retryRecord(resolve(c.db.path), id, { url: localUrl(c.http.host, c.http.port), token: c.http.token });
         process.stdout.write(opts.json ? `${JSON.stringify(r, null, 2)}\n` : `${id}: back in the queue as ${r.info.state} (via the ${r.via})\n`);
       } catch (e) {

@@ -32,16 +32,17 @@ async function pool<T>(n: number, concurrency: number, fn: (i: number) => Promis
   return n / ((performance.now() - t0) / 1000);
 }
 
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+/** Resident memory from /proc (VmRSS: all; RssAnon: private, without the shared Node binary pages). */
+function rssMb(pid: number, field = 'VmRSS'): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
 /** `node <main.js> agent --port 0` (compiled): ms until it printed its address and /v1/status answered; RSS after idling. */
-function processStart(mainJs: string, dir: string, idleMs: number, extra: string[] = []): Promise<{ readyMs: number; rss: number }> {
+function processStart(mainJs: string, dir: string, idleMs: number, extra: string[] = [], nodeArgs: string[] = []): Promise<{ readyMs: number; rss: number; anon: number }> {
   return new Promise((res, rej) => {
     const t0 = performance.now();
-    const p = spawn(process.execPath, [mainJs, 'agent', '--port', '0', '--db', join(dir, `p-${Date.now()}.db`), '--log-level', 'warn', ...extra], {
+    const p = spawn(process.execPath, [...nodeArgs, mainJs, 'agent', '--port', '0', '--db', join(dir, `p-${Date.now()}.db`), '--log-level', 'warn', ...extra], {
       cwd: root,
       env: { ...process.env, TANBA_TRACKING_LOGIN: 'demo', TANBA_TRACKING_PASSWORD: 'demo' },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -57,8 +58,9 @@ function processStart(mainJs: string, dir: string, idleMs: number, extra: string
       const readyMs = performance.now() - t0;
       await new Promise((w) => setTimeout(w, idleMs));
       const rss = rssMb(p.pid!);
+      const anon = rssMb(p.pid!, 'RssAnon');
       p.kill('SIGTERM');
-      p.on('close', () => res({ readyMs, rss }));
+      p.on('close', () => res({ readyMs, rss, anon }));
     });
     p.on('error', rej);
   });
@@ -90,18 +92,23 @@ export default async function (): Promise<void> {
     symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
     copyFileSync(join(root, 'package.json'), join(dir, 'package.json'));
     const mainJs = join(out, 'src/cli/main.js');
-    for (const [label, extra] of [
-      ['no tracking system', []],
-      ['tracking = emulator', ['--tracking-url', emu.url]],
+    for (const [label, extra, nodeArgs] of [
+      ['no tracking system', [], []],
+      ['tracking = emulator', ['--tracking-url', emu.url], []],
+      ['tracking = emulator, --max-semi-space-size=2 as in the service templates', ['--tracking-url', emu.url], ['--max-semi-space-size=2']],
     ] as const) {
       const proc: number[] = [];
       const rss: number[] = [];
+      const anon: number[] = [];
       for (let i = 0; i < RUNS; i++) {
-        const r = await processStart(mainJs, dir, 2000, [...extra]);
+        const r = await processStart(mainJs, dir, 2000, [...extra], [...nodeArgs]);
         proc.push(r.readyMs);
         rss.push(r.rss);
+        anon.push(r.anon);
       }
-      console.log(`\`tanba agent\` process (${label}): start → ready median ${fmt(median(proc))} ms (goal < 1000, includes Node start); idle RSS median ${fmt(median(rss))} MB (goal < 100)`);
+      console.log(
+        `\`tanba agent\` process (${label}):\n    start → ready median ${fmt(median(proc))} ms (goal < 1000, includes Node start); idle RSS median ${fmt(median(rss))} MB (goal < 100), of which private ${fmt(median(anon))} MB`,
+      );
     }
 
     // 3. Throughput: HTTP API vs SDK in-process, same terminal setup, same emulator.

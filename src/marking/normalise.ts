@@ -80,11 +80,25 @@ export function stripFraming(input: string, repairs: string[]): Framing {
   return { text: t, aim };
 }
 
-/** Replaces every configured substitute with GS. Returns the input itself when none occurs. */
+const DEFAULT_FIRST_CHARS = new Set(DEFAULT_GS_SUBSTITUTES.map((x) => x.charCodeAt(0)));
+
+/** Replaces every configured substitute with GS in one pass. Returns the input itself when none occurs. */
 export function substituteGs(t: string, substitutes: readonly string[]): string {
-  let out = t;
-  for (const sub of substitutes) {
-    if (sub.length > 0 && out.includes(sub)) out = out.split(sub).join(GS);
+  const first = substitutes === DEFAULT_GS_SUBSTITUTES ? DEFAULT_FIRST_CHARS : new Set(substitutes.map((x) => x.charCodeAt(0)));
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (!first.has(c)) continue;
+    for (let k = 0; k < substitutes.length; k++) {
+      const sub = substitutes[k];
+      if (sub.charCodeAt(0) === c && t.startsWith(sub, i)) {
+        out += t.slice(from, i) + GS;
+        i += sub.length - 1;
+        from = i + 1;
+        break;
+      }
+    }
   }
-  return out;
+  return from === 0 ? t : out + t.slice(from);
 }

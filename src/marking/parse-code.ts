@@ -124,7 +124,7 @@ function attempt(t: string, repairs: string[], ctx: Ctx): Ok | Failure {
       productGroup: 'tobacco', mrp: pack.mrp, expiry: null, repairs, error: null,
     };
   }
-  if (RETAIL_LENGTHS.has(n) && isDigits(t)) {
+  if (n <= 14 && RETAIL_LENGTHS.has(n) && isDigits(t)) {
     const r = checkRetailBarcode(t);
     if (!r.ok) return failure('bad-check-digit', r.message, n - 1);
     return { ok: true, kind: 'gtin', gtin: r.gtin, serial: null, ki: null, km: null, productGroup: null, mrp: null, expiry: null, repairs, error: null };
@@ -142,13 +142,23 @@ function stripLeadingGs(t: string, repairs: string[]): string {
   return t;
 }
 
-/** Framing, the fast attempt, then the repairs in order of how certain they are. */
+/**
+ * Framing, the fast attempt, then the repairs in order of how certain they are. Text holding Cyrillic
+ * is retyped on the US layout first: no other repair can help while it is there.
+ */
 function parseText(text: string, ctx: Ctx, baseRepairs: string[]): ParseResult {
   const repairs = baseRepairs.slice();
   const { text: t } = stripFraming(text, repairs);
   const first = attempt(t, repairs, ctx);
   if (first.ok) return first;
   if (t.length === 0) return refused(first.error, repairs);
+  if (baseRepairs.length === 0) {
+    const layout = detectLayout(text);
+    if (layout) {
+      const retyped = parseText(undoLayout(text, layout), ctx, [`layout-${layout}`]);
+      return retyped.ok ? retyped : refused(first.error, repairs);
+    }
+  }
 
   let reported: Failure = first;
   let bareKi = first.bareKi;
@@ -224,12 +234,5 @@ export function parseCode(raw: string | Uint8Array, options: ParseOptions = {}):
     substitutes: Array.isArray(opts.gsSubstitutes) ? [...opts.gsSubstitutes.filter((x) => typeof x === 'string' && x.length > 0), ...DEFAULT_GS_SUBSTITUTES] : DEFAULT_GS_SUBSTITUTES,
     referenceYear: typeof opts.referenceYear === 'number' && Number.isInteger(opts.referenceYear) ? opts.referenceYear : undefined,
   };
-  const first = parseText(text, ctx, []);
-  if (first.ok) return first;
-  const layout = detectLayout(text);
-  if (layout) {
-    const second = parseText(undoLayout(text, layout), ctx, [`layout-${layout}`]);
-    if (second.ok) return second;
-  }
-  return first;
+  return parseText(text, ctx, []);
 }

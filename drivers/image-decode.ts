@@ -174,10 +174,11 @@ async function fallback(g: Gray, options: ImageDecodeOptions): Promise<ImageCode
       if (r) return r;
     }
   }
-  // 4. Whole frame, full size: median + stretch (heavy salt-and-pepper), then sharpen (defocus).
+  // 4. Whole frame, full size: sharpen (defocus, small blurred symbols), then median + stretch
+  //    (heavy salt-and-pepper). The most expensive passes, so last.
   for (const [name, make] of [
-    ['median', () => stretch(median3(g))],
     ['sharpen', () => sharpen(g, 2, 1.5)],
+    ['median', () => stretch(median3(g))],
   ] as [string, () => Gray][]) {
     if (Date.now() > deadline) return [];
     const r = await attempt(name, make(), { scale: 1, dx: 0, dy: 0 });

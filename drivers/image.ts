@@ -78,8 +78,20 @@ function inWorker(input: ImageInput, options: DecodeImageOptions): Promise<Image
   return new Promise<ImageCode[]>((resolve, reject) => {
     pending.set(id, { resolve, reject });
     w.ref();
-    const buf = input instanceof Uint8Array ? input.buffer : (input as RawFrame).data.buffer;
-    w.postMessage({ id, input, options: decodeOptions }, transfer && buf instanceof ArrayBuffer ? [buf] : []);
+    if (input instanceof Uint8Array) {
+      w.postMessage({ id, input, options: decodeOptions }, transfer && input.buffer instanceof ArrayBuffer ? [input.buffer] : []);
+      return;
+    }
+    const frame = input as RawFrame;
+    if (transfer && frame.data.buffer instanceof ArrayBuffer) {
+      w.postMessage({ id, input: frame, options: decodeOptions }, [frame.data.buffer]);
+      return;
+    }
+    // One memcpy and a transfer are cheaper than structured-cloning megabytes of pixels.
+    const copy = frame.data.slice();
+    w.postMessage({ id, input: { data: copy, width: frame.width, height: frame.height, format: frame.format }, options: decodeOptions }, [
+      copy.buffer as ArrayBuffer,
+    ]);
   });
 }
 
@@ -118,8 +130,12 @@ export class ImageScanner extends BaseScanner {
   private busy = false;
   dropped = 0;
 
-  constructor(private readonly options: ImageScannerOptions = {}) {
+  private readonly options: ImageScannerOptions;
+
+  constructor(options: ImageScannerOptions = {}) {
     super({ driver: 'image', path: options.label ?? 'camera' }, options);
+    // A camera loop sees mostly empty frames: keep the fallback short there by default.
+    this.options = { fallbackBudgetMs: 120, ...options };
     queueMicrotask(() => this.setState('connected'));
   }
 

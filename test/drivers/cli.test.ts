@@ -6,8 +6,8 @@ import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unescapeArg } from '../../src/cli/commands/scan.js';
-import { pngOf } from '../helpers/synth.js';
-import { startPtyPair, waitUntil, Wire } from '../helpers/pty.js';
+import { pngOf } from './support/synth.js';
+import { startPtyPair, waitUntil, Wire } from './support/pty.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const TSX = join(ROOT, 'node_modules/tsx/dist/cli.mjs');

@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { KeyboardReportDecoder } from '../../drivers/hid-keyboard-decoder.js';
 import { openHidKeyboardScanner, type HidKeyboardScanner } from '../../drivers/hid-keyboard.js';
 import type { ScanEvent, ScannerError } from '../../src/scan/types.js';
-import { nextEvent } from '../helpers/events.js';
-import { FakeHidBus, hex } from '../helpers/fake-hid.js';
+import { nextEvent } from './support/events.js';
+import { FakeHidBus, hex } from './support/fake-hid.js';
 import { KB_ALT_083, KB_ALT_NUMPAD, KB_CTRL_BRACKET, KB_F8, reports8, SHORT_KM } from './fixtures/hid-reports.js';
 
 function decodeAll(stream: string, opts = {}): string[] {

@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HidPosAssembler } from '../../drivers/hid-pos-report.js';
 import { openHidPosScanner, type HidPosScanner } from '../../drivers/hid-pos.js';
 import type { ScanEvent, ScannerError, ScannerStatus } from '../../src/scan/types.js';
-import { nextEvent } from '../helpers/events.js';
-import { FakeHidBus, FakeHidDevice } from '../helpers/fake-hid.js';
+import { nextEvent } from './support/events.js';
+import { FakeHidBus, FakeHidDevice } from './support/fake-hid.js';
 import {
   LAYOUT_A_LONG,
   LAYOUT_A_SHORT,

@@ -1,7 +1,7 @@
 /** The zxing-wasm binary comes from node_modules: decoding works with every network fetch failing. */
 import { expect, it } from 'vitest';
 import { decodeImage } from '../../drivers/image.js';
-import { renderFrame, symbolOf } from '../helpers/synth.js';
+import { renderFrame, symbolOf } from './support/synth.js';
 
 it('loads the reader wasm without the network', async () => {
   const realFetch = globalThis.fetch;

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, openImageScanner, ImageDecodeError } from '../../drivers/image.js';
 import { zxingRead } from '../../drivers/image-zxing.js';
 import type { ScanEvent } from '../../src/scan/types.js';
-import { collect, nextEvent } from '../helpers/events.js';
-import { pngOf, renderFrame, symbolOf, toRgba } from '../helpers/synth.js';
-import { frameSet, SET_KM } from '../helpers/frame-set.js';
+import { collect, nextEvent } from './support/events.js';
+import { pngOf, renderFrame, symbolOf, toRgba } from './support/synth.js';
+import { frameSet, SET_KM } from './support/frame-set.js';
 
 const GS = '\x1d';
 const BRACKETED = '[01]04601234567893[21]5Xb7kPq[91]EE06[92]dGVzdGRhdGFzaWduYXR1cmU=';

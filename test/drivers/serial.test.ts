@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openSerialScanner, type SerialScanner, type SerialScannerOptions } from '../../drivers/serial.js';
 import type { ScanEvent, ScannerError, ScannerStatus } from '../../src/scan/types.js';
-import { collect, nextEvent } from '../helpers/events.js';
-import { startPtyPair, Wire, type PtyPair } from '../helpers/pty.js';
+import { collect, nextEvent } from './support/events.js';
+import { startPtyPair, Wire, type PtyPair } from './support/pty.js';
 
 const GS = '\x1d';
 const KM = `0104601234567893215Xb7kPq${GS}91EE06${GS}92dGVzdGRhdGFzaWduYXR1cmU=`;

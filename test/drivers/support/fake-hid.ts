@@ -1,6 +1,6 @@
 /** A stand-in for node-hid's HIDAsync at the device edge: replays recorded input reports. */
 import { EventEmitter } from 'node:events';
-import type { HidDeviceInfo, HidDeviceLike } from '../../drivers/hid-device.js';
+import type { HidDeviceInfo, HidDeviceLike } from '../../../drivers/hid-device.js';
 
 export class FakeHidDevice extends EventEmitter implements HidDeviceLike {
   closed = false;

@@ -28,6 +28,15 @@ export interface SerialScannerOptions extends ScannerCommonOptions, FramingOptio
   baudRate?: number;
   /** Reconnect after unplug or a failed open (default true). */
   reconnect?: boolean | ReconnectOptions;
+  /** Enumerate ports for `match` (default: serialport's `SerialPort.list()`). */
+  list?: () => Promise<SerialPortListEntry[]>;
+}
+
+export interface SerialPortListEntry {
+  path: string;
+  vendorId?: string;
+  productId?: string;
+  serialNumber?: string;
 }
 
 function hexId(n: number): string {
@@ -90,9 +99,9 @@ export class SerialScanner extends BaseScanner {
   private async resolvePath(mod: typeof import('serialport')): Promise<string | null> {
     const m = this.options.match;
     if (!m) return this.options.path!;
-    let ports: Awaited<ReturnType<typeof mod.SerialPort.list>>;
+    let ports: SerialPortListEntry[];
     try {
-      ports = await mod.SerialPort.list();
+      ports = await (this.options.list ?? (() => mod.SerialPort.list()))();
     } catch (err) {
       if (this.options.path) return this.options.path;
       throw err;
@@ -128,8 +137,9 @@ export class SerialScanner extends BaseScanner {
     if (!path) return this.failed(Object.assign(new Error('no matching port'), { code: 'ENOENT' }));
     if (path !== this.source.path) this.updateSource({ path });
     const port = new mod.SerialPort({ path, baudRate: this.options.baudRate ?? 9600, autoOpen: false });
-    port.on('error', () => {
-      /* surfaced through open callback / close event */
+    port.on('error', (err: Error) => {
+      // Open failures arrive through the open callback and unplugs through `close`; anything else is reported here.
+      if (this.port === port && !this.closed) this.report('device-error', `${path}: ${err.message}`);
     });
     port.open((err) => {
       if (err) {

@@ -170,6 +170,40 @@ describe('serial driver over a socat pty', () => {
     expect(scanner.state).toBe('closed');
   });
 
+  it('finds the port by vid/pid/serial and follows it to a new path after a replug', async () => {
+    n++;
+    const first = await startPtyPair(join(dir, `m-dev${n}`), join(dir, `m-wire${n}`));
+    open.push({ pair: first });
+    let current: string | null = first.device;
+    const scanner = openSerialScanner({
+      match: { vendorId: 0x0c2e, productId: 0x0b07, serialNumber: 'SN1' },
+      list: async () => [
+        { path: '/dev/ttyS0' },
+        ...(current ? [{ path: current, vendorId: '0C2E', productId: '0B07', serialNumber: 'SN1' }] : []),
+      ],
+      dedupeWindowMs: 0,
+      reconnect: { minDelayMs: 10, maxDelayMs: 50 },
+    });
+    open.push({ scanner });
+    await scanner.waitForState('connected');
+    expect(scanner.source).toMatchObject({ path: first.device, vendorId: 0x0c2e, productId: 0x0b07, serialNumber: 'SN1' });
+
+    const down = nextEvent<ScannerStatus>(scanner, 'status', (s) => s.state === 'disconnected');
+    current = null;
+    await first.stop();
+    await down;
+    const second = await startPtyPair(join(dir, `m-dev${n}-b`), join(dir, `m-wire${n}-b`));
+    open.push({ pair: second });
+    current = second.device;
+    await scanner.waitForState('connected');
+    expect(scanner.source.path).toBe(second.device);
+    const w = await Wire.open(second.wire);
+    open.push({ wire: w });
+    const got = nextEvent<ScanEvent>(scanner, 'scan');
+    await w.write(`]d2${KM}\r`);
+    expect((await got).text).toBe(KM);
+  });
+
   it('goes disconnected when socat dies and reconnects when it is back on the same path', async () => {
     const { pair, scanner, wire } = await setup({ reconnect: { minDelayMs: 20, maxDelayMs: 100 } });
     const down = nextEvent<ScannerStatus>(scanner, 'status', (s) => s.state === 'disconnected');

@@ -25,6 +25,8 @@ interface Ctx {
 
 type Ok = ParseResult & { ok: true };
 
+const DEFAULT_CTX: Ctx = { country: 'KZ', substitutes: DEFAULT_GS_SUBSTITUTES, referenceYear: undefined };
+
 /** A failed attempt; `bareKi` holds a result for a bare KI, used only if no repair finds a full code. */
 interface Failure {
   ok: false;
@@ -147,8 +149,11 @@ function stripLeadingGs(t: string, repairs: string[]): string {
  * is retyped on the US layout first: no other repair can help while it is there.
  */
 function parseText(text: string, ctx: Ctx, baseRepairs: string[]): ParseResult {
-  const repairs = baseRepairs.slice();
-  const { text: t } = stripFraming(text, repairs);
+  const repairs = baseRepairs.length === 0 ? [] : baseRepairs.slice();
+  const last = text.charCodeAt(text.length - 1);
+  const c0 = text.charCodeAt(0);
+  // Framing is rare on clean input: look at both ends before calling the general stripper.
+  const t = last === 13 || last === 10 || last === 9 || c0 === 93 || c0 === 0x1d || c0 === 0xe8 || c0 === 0xfffd || c0 === 0xc3 ? stripFraming(text, repairs).text : text;
   const first = attempt(t, repairs, ctx);
   if (first.ok) return first;
   if (t.length === 0) return refused(first.error, repairs);
@@ -229,6 +234,7 @@ export function parseCode(raw: string | Uint8Array, options: ParseOptions = {}):
   }
   if (text.length === 0) return refused({ code: 'empty', message: 'The code is empty.' });
   const opts = options ?? {};
+  if (opts.country === undefined && opts.gsSubstitutes === undefined && opts.referenceYear === undefined) return parseText(text, DEFAULT_CTX, []);
   const ctx: Ctx = {
     country: opts.country === 'RU' || opts.country === 'UZ' ? opts.country : 'KZ',
     substitutes: Array.isArray(opts.gsSubstitutes) ? [...opts.gsSubstitutes.filter((x) => typeof x === 'string' && x.length > 0), ...DEFAULT_GS_SUBSTITUTES] : DEFAULT_GS_SUBSTITUTES,

@@ -133,6 +133,7 @@ function attempt(t: string, repairs: string[], ctx: Ctx): Ok | Failure {
   }
   const parsed = parseElementString(t);
   if (!parsed.ok) return failure(parsed.code, parsed.message, parsed.pos);
+  if (parsed.gsTolerated) repairs = [...repairs, 'gs-redundant'];
   return fromElements(t, parsed.elements, !parsed.gsTolerated, repairs, ctx);
 }
 
@@ -160,8 +161,13 @@ function parseText(text: string, ctx: Ctx, baseRepairs: string[]): ParseResult {
   if (baseRepairs.length === 0) {
     const layout = detectLayout(text);
     if (layout) {
-      const retyped = parseText(undoLayout(text, layout), ctx, [`layout-${layout}`]);
-      return retyped.ok ? retyped : refused(first.error, repairs);
+      // The detected layout first; the other one when that fails (a code whose digits avoid every
+      // Kazakh-specific key looks Russian).
+      for (const l of layout === 'kz' ? (['kz', 'ru'] as const) : (['ru', 'kz'] as const)) {
+        const retyped = parseText(undoLayout(text, l), ctx, [`layout-${l}`]);
+        if (retyped.ok) return retyped;
+      }
+      return refused(first.error, repairs);
     }
   }
 

@@ -100,3 +100,10 @@ describe('repairs are applied and recorded', () => {
     expect(r2.km).toBeNull();
   });
 });
+
+describe('tolerated separators', () => {
+  it('a redundant GS after a predefined-length AI and a trailing GS are dropped from km and recorded', () => {
+    const r = parseCode(`0104600439931256${GS}21JgXJ5.T${GS}8005112000${GS}930927${GS}`);
+    expect(r).toMatchObject({ ok: true, km: BLOCK, repairs: ['gs-redundant'] });
+  });
+});

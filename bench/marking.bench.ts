@@ -6,7 +6,7 @@
 import { GS1 } from '@point-of-sale/barcode-parser';
 import bark from 'bark-js';
 import { parseCode } from '../src/marking/index.js';
-import { codeMix } from '../test/support/codes.js';
+import { codeMix, garble } from '../test/support/codes.js';
 import { fmt, median } from './stats.js';
 
 type Parser = (input: string) => unknown;
@@ -84,15 +84,34 @@ export default async function run(): Promise<void> {
   console.log(`ratio tanba / point-of-sale (clean): ${fmt(rate('tanba') / rate('point-of-sale'), 2)}x`);
   console.log(`ratio tanba / bark-js (clean):       ${fmt(rate('tanba') / rate('bark-js'), 2)}x`);
   console.log(`time ratio mixed-garbled / clean:    ${fmt(median(times['tanba-garbled']) / median(times.tanba), 2)}x`);
-  const garbledOnly = mixed.filter((m) => m.garble !== null).map((m) => m.input);
-  const g: number[] = [];
-  const c2: number[] = [];
-  const cleanSubset = cleanInputs.slice(0, garbledOnly.length);
-  for (let r = 0; r < 5; r++) {
-    g.push(timeRound(parsers.tanba, garbledOnly));
-    c2.push(timeRound(parsers.tanba, cleanSubset));
+  // Per garble: the same 2,000 codes clean and garbled, time ratio (median of 7 rounds).
+  const base = codeMix(7, 2000, 0).filter((c) => c.sample.family !== 'ean13');
+  const kinds = [...new Set(mixed.filter((m) => m.garble).map((m) => m.garble!))].sort();
+  const cleanSet = base.map((c) => c.sample.km);
+  const line: string[] = [];
+  const allGarbled: string[] = [];
+  for (const k of kinds) {
+    const garbledSet = base.map((c) => garble(c.sample.km, c.sample.family, k));
+    allGarbled.push(...garbledSet);
+    const tc: number[] = [];
+    const tg: number[] = [];
+    for (let r = 0; r < 8; r++) {
+      const a1 = timeRound(parsers.tanba, cleanSet);
+      const a2 = timeRound(parsers.tanba, garbledSet);
+      if (r > 0) { tc.push(a1); tg.push(a2); }
+    }
+    line.push(`${k} ${fmt(median(tg) / median(tc), 1)}x`);
   }
-  console.log(`time ratio garbled-only / clean:     ${fmt(median(g) / median(c2), 2)}x (${garbledOnly.length} garbled codes)`);
+  console.log(`time ratio garbled / clean, same codes, per garble: ${line.join(', ')}`);
+  const tAll: number[] = [];
+  const tClean: number[] = [];
+  const cleanRepeated = kinds.flatMap(() => cleanSet);
+  for (let r = 0; r < 6; r++) {
+    const a1 = timeRound(parsers.tanba, cleanRepeated);
+    const a2 = timeRound(parsers.tanba, allGarbled);
+    if (r > 0) { tClean.push(a1); tAll.push(a2); }
+  }
+  console.log(`time ratio all garbles / clean, same codes: ${fmt(median(tAll) / median(tClean), 2)}x`);
 
   // Heap: 1,000,000 calls over the mixed set must not grow the heap.
   const gc = (globalThis as { gc?: () => void }).gc;

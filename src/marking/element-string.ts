@@ -194,6 +194,11 @@ export function parseElementString(s: string): ElementParse {
     }
     elements.push({ spec, start: vstart, end: vend });
     pos = vend;
+    // The GS that ends a variable-length field is required, not tolerated; a trailing one is tolerated.
+    if (!spec.predefined && pos < n && s.charCodeAt(pos) === GS_CODE) {
+      pos++;
+      if (pos === n) gsTolerated = true;
+    }
   }
   if (elements.length === 0) return fail('empty', 'The code holds no data.', 0);
   return { ok: true, elements, gsTolerated };

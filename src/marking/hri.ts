@@ -32,10 +32,17 @@ export function hriToElementString(input: string): string | null {
     if (!first && !prevPredefined) out += GS;
     out += tok.ai;
     i = tok.next;
+    // Copy the value up to the next (AI) token in slices; drop the backslash of an escaped bracket.
+    let from = i;
     while (i < s.length && (s.charCodeAt(i) !== 40 || !tokenAt(s, i))) {
-      if (s[i] === '\\' && s[i + 1] === '(') i++;
-      out += s[i++];
+      if (s.charCodeAt(i) === 92 && s.charCodeAt(i + 1) === 40) {
+        out += s.slice(from, i);
+        from = i + 1;
+        i++;
+      }
+      i++;
     }
+    out += s.slice(from, i);
     first = false;
     prevPredefined = aiSpec(tok.ai)!.predefined;
   }

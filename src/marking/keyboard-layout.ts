@@ -40,7 +40,7 @@ const KZ_MAP = buildMap(KZ_SYMBOLS);
 // On the Kazakh layout the backtick key types ( and ), so ё/Ё have no key there.
 KZ_MAP.delete('ё');
 KZ_MAP.delete('Ё');
-const KZ_LETTERS = new Set([...'әіңғүұқөһӘІҢҒҮҰҚӨҺ']);
+const KZ_LETTER_CODES = new Set([...'әіңғүұқөһӘІҢҒҮҰҚӨҺ'].map((c) => c.charCodeAt(0)));
 
 export type Layout = 'ru' | 'kz';
 
@@ -50,7 +50,7 @@ export function detectLayout(s: string): Layout | null {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x400) continue;
-    if (KZ_LETTERS.has(s[i])) return 'kz';
+    if (KZ_LETTER_CODES.has(c)) return 'kz';
     if ((c >= 0x400 && c <= 0x4ff) || c === 0x2116) cyrillic = true;
   }
   return cyrillic ? 'ru' : null;

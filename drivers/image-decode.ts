@@ -113,9 +113,10 @@ export async function decodeImageHere(input: ImageInput, options: ImageDecodeOpt
     first = await zxingRead(input, opts);
     if (first.length === 0 && options.fallback !== false) gray = isPng(input) ? decodePngGray(input) : null;
     if (first.length === 0 && options.fallback !== false && !gray) {
-      // Not a PNG we can unpack (e.g. JPEG): let zxing retry with its own denoiser and binariser.
-      const again = await zxingRead(input, { ...opts, tryDenoise: true, binarizer: 'GlobalHistogram' });
-      return again.filter((r) => r.isValid).map((r) => toCode(r, 'zxing-denoise', identity));
+      // Not a PNG we can unpack (e.g. JPEG): let zxing retry on its own 2× downscale pyramid, which
+      // averages noise the way our `half` pass does (about twice the hard frames of the first pass).
+      const again = await zxingRead(input, { ...opts, downscaleFactor: 2, downscaleThreshold: 300 });
+      return again.filter((r) => r.isValid).map((r) => toCode(r, 'zxing-downscale', identity));
     }
   }
   const direct = first.filter((r) => r.isValid);

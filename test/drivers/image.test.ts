@@ -9,6 +9,8 @@ import type { ScanEvent } from '../../src/scan/types.js';
 import { collect, nextEvent } from './support/events.js';
 import { pngOf, renderFrame, symbolOf, toRgba } from './support/synth.js';
 import { frameSet, SET_KM } from './support/frame-set.js';
+import { encodePng } from './support/png-encode.js';
+import { decodePngGray } from '../../drivers/png-decode.js';
 
 const GS = '\x1d';
 const BRACKETED = '[01]04601234567893[21]5Xb7kPq[91]EE06[92]dGVzdGRhdGFzaWduYXR1cmU=';
@@ -115,6 +117,42 @@ describe('fallback pass', () => {
     }
     expect(ours, `ours ${ours} vs bare ${bare} of ${set.length}`).toBeGreaterThanOrEqual(bare + 3);
     expect(fallbackPasses.size).toBeGreaterThan(0);
+  });
+});
+
+describe('PNG files through the fallback', () => {
+  it('decodes our own PNG reader output identically to the frame', async () => {
+    const sym = await symbolOf(BRACKETED);
+    const g = renderFrame(sym, { width: 97, height: 61, scale: 1, noise: 30, seed: 3 });
+    const back = decodePngGray(encodePng(g));
+    expect(back?.width).toBe(97);
+    expect(Array.from(back!.data)).toEqual(Array.from(g.data));
+    expect(decodePngGray(Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]))).toBeNull();
+  });
+
+  it('reads hard PNG files that a bare zxing-wasm call misses, through the pixel fallback', async () => {
+    const set = (await frameSet({ clean: 0, hard: 6, empty: 0, width: 800, height: 600, seed: 5 })).filter((f) => f.kind === 'hard');
+    let bare = 0;
+    let ours = 0;
+    for (const f of set) {
+      const png = encodePng(f.frame);
+      const b = await zxingRead(png, { formats: ['DataMatrix', 'QRCode', 'Code128', 'EAN13', 'EAN8'], textMode: 'Plain', maxNumberOfSymbols: 1 });
+      if (b.some((r) => r.isValid && r.text === SET_KM)) bare++;
+      const codes = await decodeImage(png, { fallbackBudgetMs: 2000 });
+      if (codes.some((c) => c.text === SET_KM)) ours++;
+    }
+    expect(ours, `ours ${ours} vs bare ${bare}`).toBeGreaterThan(bare);
+  });
+
+  it('falls back to zxing\'s own 2× downscale for images it cannot unpack (1-bit PNG here, JPEG in the field)', async () => {
+    const sym = await symbolOf(BRACKETED);
+    const g = renderFrame(sym, { width: 800, height: 600, scale: 4, saltPepper: 0.12, seed: 21 });
+    const png1 = encodePng(g, 1);
+    expect(decodePngGray(png1)).toBeNull();
+    const b = await zxingRead(png1, { formats: ['DataMatrix'], textMode: 'Plain', maxNumberOfSymbols: 1 });
+    const codes = await decodeImage(png1);
+    expect(b.filter((r) => r.isValid)).toHaveLength(0);
+    expect(codes.map((c) => [c.text, c.pass])).toEqual([[KM, 'zxing-downscale']]);
   });
 });
 

@@ -20,7 +20,7 @@ export interface DecodeImageOptions extends ImageDecodeOptions {
 
 export class ImageDecodeError extends Error {
   constructor(
-    readonly code: 'image-unreadable' | 'image-decoder-failed',
+    readonly code: 'image-unreadable' | 'image-bad-frame' | 'image-decoder-failed',
     message: string,
   ) {
     super(message);
@@ -95,9 +95,29 @@ function inWorker(input: ImageInput, options: DecodeImageOptions): Promise<Image
   });
 }
 
+/** Validate a raw frame at the edge: sizes and buffer length must agree (grey or RGBA). */
+function checkFrame(f: RawFrame): void {
+  const ok =
+    f !== null &&
+    typeof f === 'object' &&
+    Number.isInteger(f.width) &&
+    Number.isInteger(f.height) &&
+    f.width > 0 &&
+    f.height > 0 &&
+    (f.data instanceof Uint8Array || f.data instanceof Uint8ClampedArray);
+  if (!ok) throw new ImageDecodeError('image-bad-frame', 'a raw frame needs positive integer width/height and a Uint8Array or Uint8ClampedArray of pixels');
+  const n = f.width * f.height;
+  const fmt = f.format ?? (f.data.length === n ? 'gray' : 'rgba');
+  const need = fmt === 'gray' ? n : n * 4;
+  if (f.data.length < need) {
+    throw new ImageDecodeError('image-bad-frame', `a ${f.width}×${f.height} ${fmt} frame needs ${need} bytes, got ${f.data.length}`);
+  }
+}
+
 /**
  * Decode the barcodes in an image: a file path, encoded image bytes (PNG, JPEG…), or a raw frame.
- * Resolves with the codes found (empty when none); rejects only when a file cannot be read.
+ * Resolves with the codes found (empty when none, or when the bytes are not an image); rejects with an
+ * ImageDecodeError when a file cannot be read (`image-unreadable`) or a raw frame is malformed (`image-bad-frame`).
  */
 export async function decodeImage(input: string | ImageInput, options: DecodeImageOptions = {}): Promise<ImageCode[]> {
   let data: ImageInput;
@@ -109,6 +129,7 @@ export async function decodeImage(input: string | ImageInput, options: DecodeIma
       throw new ImageDecodeError('image-unreadable', `cannot read image ${input}: ${e.code ?? e.message}`);
     }
   } else data = input;
+  if (!(data instanceof Uint8Array)) checkFrame(data);
   if (options.worker === false) return decodeImageHere(data, options);
   return inWorker(data, options);
 }

@@ -79,6 +79,12 @@ describe('decodeImage on generated symbols', () => {
     expect(await decodeImage({ ...empty, format: 'gray' }, { fallbackBudgetMs: 50 })).toEqual([]);
   });
 
+  it('rejects malformed raw frames with image-bad-frame', async () => {
+    await expect(decodeImage({ data: new Uint8Array(10), width: 100, height: 100 })).rejects.toMatchObject({ code: 'image-bad-frame' });
+    await expect(decodeImage({ data: new Uint8Array(10), width: -1, height: 10 })).rejects.toMatchObject({ code: 'image-bad-frame' });
+    await expect(decodeImage({ data: new Uint8Array(100), width: 10, height: 10, format: 'rgba' })).rejects.toMatchObject({ code: 'image-bad-frame' });
+  });
+
   it('reads raw RGBA and grey frames, rotated and scaled, and maps positions to the frame', async () => {
     const sym = await symbolOf(BRACKETED);
     const g = renderFrame(sym, { width: 640, height: 480, scale: 3, angle: 27, cx: 0.4, cy: 0.6, noise: 5 });

@@ -18,6 +18,11 @@ export interface FramingOptions {
   interByteTimeoutMs?: number;
   /** Longest frame accepted; longer frames are dropped with a `frame-oversize` error (default 4096). */
   maxFrameBytes?: number;
+  /**
+   * STX/ETX envelopes (RS-232 scanner option): ETX (0x03) ends a frame and a leading STX (0x02) is
+   * dropped. Default true; turn off for binary payloads that may carry 0x03.
+   */
+  stxEtx?: boolean;
 }
 
 export type FrameEnd = 'terminator' | 'timeout' | 'flush';
@@ -29,6 +34,9 @@ export interface FrameSink {
 
 const CR = 0x0d;
 const LF = 0x0a;
+const STX = 0x02;
+const ETX = 0x03;
+const HT = 0x09;
 
 function bytesOf(s: string): Uint8Array {
   const b = new Uint8Array(s.length);
@@ -53,6 +61,7 @@ export class FrameSplitter {
   private readonly suffix: Uint8Array | null;
   private readonly prefix: Uint8Array | null;
   private readonly crlf: boolean;
+  private readonly stxEtx: boolean;
   private readonly timeoutMs: number;
   readonly maxFrameBytes: number;
 
@@ -63,6 +72,7 @@ export class FrameSplitter {
     this.suffix = options.suffix ? bytesOf(options.suffix) : null;
     this.prefix = options.prefix ? bytesOf(options.prefix) : null;
     this.crlf = options.crlf ?? true;
+    this.stxEtx = options.stxEtx ?? true;
     this.timeoutMs = options.interByteTimeoutMs ?? 200;
     this.maxFrameBytes = options.maxFrameBytes ?? 4096;
     if (!this.crlf && !this.suffix && this.timeoutMs <= 0) {
@@ -82,6 +92,10 @@ export class FrameSplitter {
       if (this.crlf && (b === CR || b === LF)) {
         this.end('terminator');
         if (b === CR) this.skipLf = true;
+        continue;
+      }
+      if (this.stxEtx && b === ETX) {
+        this.end('terminator');
         continue;
       }
       this.append(b);
@@ -173,7 +187,12 @@ export class FrameSplitter {
     }
     let frame = this.buf.slice(0, this.len);
     this.len = 0;
+    if (this.stxEtx && frame[0] === STX) frame = frame.subarray(1);
     if (this.prefix && startsWith(frame, this.prefix)) frame = frame.subarray(this.prefix.length);
+    // A Tab suffix (left over from keyboard-mode settings) is never part of a code.
+    let end = frame.length;
+    while (end > 0 && frame[end - 1] === HT) end--;
+    if (end < frame.length) frame = frame.subarray(0, end);
     if (frame.length === 0) return;
     this.sink.frame(frame, how);
   }

@@ -31,6 +31,11 @@ describe('FrameSplitter', () => {
     expect(run(['abc<E', 'ND>def<', 'END>'], { suffix: '<END>', crlf: false }).frames).toEqual(['abc', 'def']);
   });
 
+  it('handles STX/ETX envelopes and a Tab suffix', () => {
+    expect(run(['\x02]d2abc\x03\x02def\x03', 'ghi\t\r']).frames).toEqual([']d2abc', 'def', 'ghi']);
+    expect(run(['a\x03b\r'], { stxEtx: false }).frames).toEqual(['a\x03b']);
+  });
+
   it('strips a configured user prefix', () => {
     expect(run(['@@abc\r@@def\rxyz\r'], { prefix: '@@' }).frames).toEqual(['abc', 'def', 'xyz']);
   });
@@ -72,7 +77,7 @@ describe('FrameSplitter', () => {
   });
 
   it('gives the same frames however the stream is chunked (property)', () => {
-    const byte = fc.oneof(fc.constantFrom(0x0d, 0x0a, 0x1d, 0x00), fc.integer({ min: 0, max: 255 }));
+    const byte = fc.oneof(fc.constantFrom(0x0d, 0x0a, 0x1d, 0x00, 0x02, 0x03, 0x09), fc.integer({ min: 0, max: 255 }));
     fc.assert(
       fc.property(fc.array(byte, { maxLength: 300 }), fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 30 }), (bytes, cuts) => {
         const whole = run([bytes], { maxFrameBytes: 64 });
@@ -86,7 +91,7 @@ describe('FrameSplitter', () => {
         const split = run(chunks, { maxFrameBytes: 64 });
         expect(split.frames).toEqual(whole.frames);
         expect(split.oversize).toEqual(whole.oversize);
-        for (const f of whole.frames) expect(f.includes('\r') || f.includes('\n') || f.length === 0).toBe(false);
+        for (const f of whole.frames) expect(f.includes('\r') || f.includes('\n') || f.includes('\x03') || f.length === 0).toBe(false);
       }),
       { numRuns: 300 },
     );

@@ -11,3 +11,5 @@ export type { SaleInput, ReturnInput, RecordInfo, RecordState } from './outbox/t
 export * from './tracking/index.js';
 export { createEmulator } from './emulator/index.js';
 export type { Emulator, EmulatorOptions, EmulatorDocumentView, Faults, SeedCode } from './emulator/index.js';
+export * from './scan/index.js';
+export * from '../drivers/index.js';

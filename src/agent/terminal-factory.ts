@@ -12,6 +12,7 @@ import { createTrackingSystem, trackingConfigSchema, type TrackingConfig } from 
 import type { TrackingHealth, TrackingSystem } from '../tracking/types.js';
 import { type AgentConfig, ConfigError } from './config.js';
 import { toFieldErrors } from './field-errors.js';
+import { openConfiguredScanners } from './scanners.js';
 
 /** Used when no tracking URL is configured: every online call fails fast as "not configured". */
 export function offlineTracking(): TrackingSystem {
@@ -107,6 +108,8 @@ export function withCachedHealth(t: TrackingSystem, ttlMs = 30_000): TrackingSys
 
 export async function createTerminalFromConfig(config: AgentConfig, logger: Logger, opts: { cwd?: string; scanners?: Scanner[] } = {}): Promise<Terminal> {
   const tracking = withCachedHealth(createTrackingFromConfig(config, logger));
+  const ownScanners = opts.scanners ? [] : await openConfiguredScanners(config, logger);
+  const closeScanners = (): Promise<unknown> => Promise.all(ownScanners.map((s) => s.close().catch(() => undefined)));
   const enabled = config.relay.enabled && Boolean(config.tracking.url);
   try {
     const terminal = await createTerminal({
@@ -127,15 +130,17 @@ export async function createTerminalFromConfig(config: AgentConfig, logger: Logg
         confirmDelayMs: config.relay.confirmDelayMs,
       },
       queueAgeWarningMs: config.queueAgeWarningMinutes * 60_000,
-      scanners: opts.scanners ?? [],
+      scanners: opts.scanners ?? ownScanners,
     });
     const closeTerminal = terminal.close.bind(terminal);
     terminal.close = async () => {
       await closeTerminal();
+      await closeScanners();
       await tracking.close?.().catch(() => undefined);
     };
     return terminal;
   } catch (e) {
+    await closeScanners();
     await tracking.close?.().catch(() => undefined);
     throw e;
   }

@@ -112,6 +112,8 @@ export class SqliteSaleStore implements SaleStore {
   private pending: Pending[] = [];
   private flushScheduled = false;
   private closed = false;
+  /** Group-commit counters: transactions written by `append`, and records in them. */
+  readonly commitStats = { commits: 0, records: 0, largestBatch: 0 };
   private readonly updateCache = new Map<string, Database.Statement>();
   private readonly stmt: ReturnType<SqliteSaleStore['prepare']>;
 
@@ -217,6 +219,9 @@ export class SqliteSaleStore implements SaleStore {
     let results: ({ info: RecordInfo; created: boolean } | StoreError)[];
     try {
       results = this.db.transaction(() => batch.map((p) => this.insertOne(p.rec, now))).immediate();
+      this.commitStats.commits++;
+      this.commitStats.records += batch.length;
+      this.commitStats.largestBatch = Math.max(this.commitStats.largestBatch, batch.length);
     } catch (e) {
       const err = fromSqliteError(e, 'saving a sale');
       for (const p of batch) p.reject(err);

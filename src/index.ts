@@ -8,3 +8,6 @@ export { createDecider, type Decider, type DeciderOptions } from './decision/ind
 export type { Decision, Reason, Verdict, Language } from './decision/types.js';
 export { StoreError, isStoreError, openSqliteStore, type SaleStore, type StoreErrorCode } from './outbox/index.js';
 export type { SaleInput, ReturnInput, RecordInfo, RecordState } from './outbox/types.js';
+export * from './tracking/index.js';
+export { createEmulator } from './emulator/index.js';
+export type { Emulator, EmulatorOptions, EmulatorDocumentView, Faults, SeedCode } from './emulator/index.js';

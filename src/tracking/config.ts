@@ -93,7 +93,7 @@ export const trueApiConfigSchema = z.object({
   fiscalDriveNumber: z.string().optional(),
   /** INN sent at sign-in (МЧД with several companies) and as the document's seller. */
   inn: z.string().optional(),
-  /** Absolute URL of the CDN host list; null = use baseUrl as the only host. */
+  /** Absolute URL of the CDN host list; default: cdn.crpt.ru for RU production, else `<baseUrl><v4Path>/cdn/info`; null = baseUrl is the only host. */
   cdnInfoUrl: z.string().url().nullable().optional(),
   /** Refresh the host list after this long (reference: 6–7 h). */
   cdnRefreshMs: z.number().int().positive().default(6 * 3600_000),

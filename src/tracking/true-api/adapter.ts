@@ -104,7 +104,7 @@ export class TrueApiAdapter implements TrackingSystem {
     this.tokens = new TokenManager({ login: () => this.signIn() }, { now: this.now });
     this.cdn = this.cfg.apiKey
       ? new CdnHosts(this.http, {
-          infoUrl: this.cfg.cdnInfoUrl === undefined ? null : this.cfg.cdnInfoUrl,
+          infoUrl: this.cfg.cdnInfoUrl === undefined ? defaultCdnInfoUrl(this.cfg.baseUrl, this.cfg.v4Path) : this.cfg.cdnInfoUrl,
           fallbackHost: this.cfg.baseUrl.replace(/\/+$/, ''),
           v4Path: this.cfg.v4Path,
           apiKey: this.cfg.apiKey,
@@ -436,4 +436,11 @@ export function normaliseInfo(raw: { cisInfo?: Record<string, unknown>; errorCod
     productGroup: str(c.productGroup),
     raw,
   };
+}
+
+/** RU production lists CDN hosts at cdn.crpt.ru; elsewhere (sandbox, ISMET, emulator) the API host serves the list. */
+export function defaultCdnInfoUrl(baseUrl: string, v4Path: string): string {
+  const host = new URL(baseUrl).hostname;
+  if (host === 'markirovka.crpt.ru') return 'https://cdn.crpt.ru/api/v4/true-api/cdn/info';
+  return `${baseUrl.replace(/\/+$/, '')}${v4Path}/cdn/info`;
 }

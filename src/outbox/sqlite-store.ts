@@ -29,7 +29,7 @@ const SCHEMA_VERSION = 1;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS records (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
   type TEXT NOT NULL CHECK (type IN ('sale','return')),
   sale_id TEXT,
@@ -48,14 +48,14 @@ CREATE TABLE IF NOT EXISTS records (
 );
 CREATE INDEX IF NOT EXISTS records_due ON records (dead, state, next_attempt_at);
 CREATE INDEX IF NOT EXISTS records_sale ON records (sale_id) WHERE sale_id IS NOT NULL;
+-- Codes per record, for "sold here" lookups: one B-tree keyed by KI (few pages per commit).
 CREATE TABLE IF NOT EXISTS record_codes (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
   ki TEXT NOT NULL,
+  seq INTEGER NOT NULL,
   record_id TEXT NOT NULL,
-  kind TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS record_codes_ki ON record_codes (ki);
-CREATE INDEX IF NOT EXISTS record_codes_record ON record_codes (record_id);
+  kind TEXT NOT NULL,
+  PRIMARY KEY (ki, seq)
+) WITHOUT ROWID;
 `;
 
 interface Row {
@@ -112,6 +112,8 @@ export class SqliteSaleStore implements SaleStore {
   private pending: Pending[] = [];
   private flushScheduled = false;
   private closed = false;
+  /** Group-commit counters: transactions written by `append`, and records in them. */
+  readonly commitStats = { commits: 0, records: 0, largestBatch: 0 };
   private readonly updateCache = new Map<string, Database.Statement>();
   private readonly stmt: ReturnType<SqliteSaleStore['prepare']>;
 
@@ -161,7 +163,7 @@ export class SqliteSaleStore implements SaleStore {
         `INSERT INTO records (id, type, sale_id, body, body_hash, state, created_at, updated_at, next_attempt_at)
          VALUES (@id, @type, @sale_id, @body, @body_hash, 'queued', @now, @now, @now) ON CONFLICT(id) DO NOTHING`,
       ),
-      insertCode: db.prepare(`INSERT INTO record_codes (ki, record_id, kind) VALUES (?, ?, ?)`),
+      insertCode: db.prepare(`INSERT OR IGNORE INTO record_codes (ki, seq, record_id, kind) VALUES (?, ?, ?, ?)`),
       byId: db.prepare(`SELECT * FROM records WHERE id = ?`),
       claimQueued: db.prepare(
         `SELECT * FROM records r WHERE r.dead = 0 AND r.state = 'queued' AND r.next_attempt_at <= ?
@@ -182,9 +184,9 @@ export class SqliteSaleStore implements SaleStore {
       dead: db.prepare(`SELECT * FROM records WHERE dead = 1 ORDER BY seq`),
       lastKind: db.prepare(`SELECT kind FROM record_codes WHERE ki = ? ORDER BY seq DESC LIMIT 1`),
       countByState: db.prepare(`SELECT state, dead, COUNT(*) AS n, MIN(created_at) AS oldest FROM records GROUP BY state, dead`),
-      purgeIds: db.prepare(`SELECT id FROM records WHERE state = 'confirmed' AND updated_at < ? LIMIT 1000`),
+      purgeIds: db.prepare(`SELECT id, seq, body FROM records WHERE state = 'confirmed' AND updated_at < ? LIMIT 1000`),
       deleteRecord: db.prepare(`DELETE FROM records WHERE id = ?`),
-      deleteCodes: db.prepare(`DELETE FROM record_codes WHERE record_id = ?`),
+      deleteCode: db.prepare(`DELETE FROM record_codes WHERE ki = ? AND seq = ?`),
     };
   }
 
@@ -217,6 +219,9 @@ export class SqliteSaleStore implements SaleStore {
     let results: ({ info: RecordInfo; created: boolean } | StoreError)[];
     try {
       results = this.db.transaction(() => batch.map((p) => this.insertOne(p.rec, now))).immediate();
+      this.commitStats.commits++;
+      this.commitStats.records += batch.length;
+      this.commitStats.largestBatch = Math.max(this.commitStats.largestBatch, batch.length);
     } catch (e) {
       const err = fromSqliteError(e, 'saving a sale');
       for (const p of batch) p.reject(err);
@@ -237,8 +242,21 @@ export class SqliteSaleStore implements SaleStore {
         { id: b.id },
       );
     }
-    for (const it of b.items) this.stmt.insertCode.run(it.ki, b.id, b.type);
-    return { info: toInfo(this.stmt.byId.get(b.id) as Row), created: true };
+    const seq = Number(res.lastInsertRowid);
+    for (const it of b.items) this.stmt.insertCode.run(it.ki, seq, b.id, b.type);
+    const info: RecordInfo = {
+      id: b.id,
+      type: b.type,
+      state: 'queued',
+      documentId: null,
+      reasons: [],
+      attempts: 0,
+      createdAt: iso(now)!,
+      updatedAt: iso(now)!,
+      nextAttemptAt: iso(now),
+    };
+    if (b.saleId !== undefined) info.saleId = b.saleId;
+    return { info, created: true };
   }
 
   private run<T>(doing: string, fn: () => T): Promise<T> {
@@ -369,15 +387,15 @@ export class SqliteSaleStore implements SaleStore {
     return this.run('purging confirmed records', () => {
       let total = 0;
       for (;;) {
-        const ids = (this.stmt.purgeIds.all(before) as { id: string }[]).map((r) => r.id);
-        if (ids.length === 0) return total;
+        const rows = this.stmt.purgeIds.all(before) as { id: string; seq: number; body: string }[];
+        if (rows.length === 0) return total;
         this.db.transaction(() => {
-          for (const id of ids) {
-            this.stmt.deleteCodes.run(id);
-            this.stmt.deleteRecord.run(id);
+          for (const r of rows) {
+            for (const it of (JSON.parse(r.body) as RecordBody).items) this.stmt.deleteCode.run(it.ki, r.seq);
+            this.stmt.deleteRecord.run(r.id);
           }
         })();
-        total += ids.length;
+        total += rows.length;
       }
     });
   }

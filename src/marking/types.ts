@@ -9,10 +9,13 @@ export interface ParseError {
   code: ParseErrorCode;
   /** Human-readable sentence (English). */
   message: string;
+  /** 1-based position of the offending character in the text that was parsed, when known. */
+  position?: number;
 }
 
 export type ParseErrorCode =
   | 'empty'
+  | 'bad-input'
   | 'bad-charset'
   | 'bad-check-digit'
   | 'unknown-ai'
@@ -30,6 +33,8 @@ export interface ParseOptions {
   country?: Country;
   /** Extra strings that a scanner sends instead of GS (0x1D). Defaults cover `<GS>`, `{GS}`, `\x1d`, `\u001d`, `~`, `|`. */
   gsSubstitutes?: string[];
+  /** Resolves two-digit years with the GS1 window (49 back, 50 ahead). Default: 20YY. The engine never reads the clock. */
+  referenceYear?: number;
 }
 
 export interface ParseResult {

@@ -1,0 +1,43 @@
+/**
+ * Human-readable input `(01)…(21)…`: brackets are display only. Splits at `(AI)` tokens whose AI the
+ * dictionary knows (so a `(` inside a serial stays data), honours `\(` as an escaped bracket, ignores
+ * white space, and re-serialises as a GS-separated element string.
+ */
+import { aiSpec } from './ai-spec.js';
+import { GS } from './element-string.js';
+
+export function looksLikeHri(s: string): boolean {
+  return s.charCodeAt(0) === 40 /* ( */ && /^\(\d{2,4}\)/.test(s);
+}
+
+/** Reads an `(AI)` token at i; returns the AI and the index after `)` or null. */
+function tokenAt(s: string, i: number): { ai: string; next: number } | null {
+  if (s[i] !== '(' || (i > 0 && s[i - 1] === '\\')) return null;
+  const close = s.indexOf(')', i + 1);
+  if (close < i + 3 || close > i + 5) return null;
+  const ai = s.slice(i + 1, close);
+  return aiSpec(ai) ? { ai, next: close + 1 } : null;
+}
+
+/** Converts HRI to an element string, or null when it does not start with a known `(AI)`. */
+export function hriToElementString(input: string): string | null {
+  const s = input.replace(/\s+/g, '');
+  let out = '';
+  let i = 0;
+  let first = true;
+  let prevPredefined = true;
+  while (i < s.length) {
+    const tok = tokenAt(s, i);
+    if (!tok) return null;
+    if (!first && !prevPredefined) out += GS;
+    out += tok.ai;
+    i = tok.next;
+    while (i < s.length && !tokenAt(s, i)) {
+      if (s[i] === '\\' && s[i + 1] === '(') i++;
+      out += s[i++];
+    }
+    first = false;
+    prevPredefined = aiSpec(tok.ai)!.predefined;
+  }
+  return out;
+}

@@ -1,0 +1,235 @@
+/**
+ * parseCode: whatever a scanner or a keyboard produced → a validated marking code or a clear refusal.
+ * Pure and total: no I/O, no clock, never throws on input. The fast path handles clean codes in one
+ * pass; repairs (GS substitutes, HRI, Digital Link, lost GS, keyboard layouts) run only when it fails,
+ * and a repair counts only when it ends in a valid code — otherwise the original error is reported.
+ */
+import { yymmddToIso } from './dates.js';
+import { isDigits } from './charset.js';
+import { digitalLinkToElementString, looksLikeDigitalLink } from './digital-link.js';
+import { GS, GS_CODE, parseElementString, type Element } from './element-string.js';
+import { hriToElementString, looksLikeHri } from './hri.js';
+import { detectLayout, undoLayout } from './keyboard-layout.js';
+import { DEFAULT_GS_SUBSTITUTES, MAX_INPUT_LENGTH, decodeBytes, stripFraming, substituteGs } from './normalise.js';
+import { classify } from './product-groups.js';
+import { restoreGs } from './restore-gs.js';
+import { RETAIL_LENGTHS, checkRetailBarcode } from './retail-barcode.js';
+import { PACK_LENGTH, checkPack } from './tobacco-pack.js';
+import type { Country, ParseError, ParseErrorCode, ParseOptions, ParseResult } from './types.js';
+
+interface Ctx {
+  country: Country;
+  substitutes: readonly string[];
+  referenceYear: number | undefined;
+}
+
+type Ok = ParseResult & { ok: true };
+
+/** A failed attempt; `bareKi` holds a result for a bare KI, used only if no repair finds a full code. */
+interface Failure {
+  ok: false;
+  error: ParseError;
+  bareKi?: ParseResult;
+}
+
+function failure(code: ParseErrorCode, message: string, pos?: number): Failure {
+  return { ok: false, error: pos === undefined ? { code, message } : { code, message, position: pos + 1 } };
+}
+
+function refused(error: ParseError, repairs: string[] = []): ParseResult {
+  return { ok: false, kind: 'unknown', gtin: null, serial: null, ki: null, km: null, productGroup: null, mrp: null, expiry: null, repairs, error };
+}
+
+/** Re-serialises elements with GS exactly where GS1 requires one. */
+function canonical(t: string, elements: readonly Element[]): string {
+  let out = '';
+  const last = elements.length - 1;
+  for (let i = 0; i <= last; i++) {
+    const e = elements[i];
+    out += e.spec.ai + t.slice(e.start, e.end);
+    if (i < last && !e.spec.predefined) out += GS;
+  }
+  return out;
+}
+
+function expiryOf(t: string, e: Element | null, ctx: Ctx): string | null {
+  if (!e) return null;
+  return yymmddToIso(t, e.start, e.spec.ai === '17', ctx.referenceYear);
+}
+
+function fromElements(t: string, elements: Element[], isCanonical: boolean, repairs: string[], ctx: Ctx): Ok | Failure {
+  const cls = classify(elements);
+  if (cls) {
+    const gtin = t.slice(cls.gtin.start, cls.gtin.end);
+    const serial = t.slice(cls.serial.start, cls.serial.end);
+    const result: Ok = {
+      ok: true,
+      kind: 'marking',
+      gtin,
+      serial,
+      ki: '01' + gtin + '21' + serial,
+      km: isCanonical ? t : canonical(t, elements),
+      productGroup: cls.group,
+      mrp: cls.price ? Number(t.slice(cls.price.start, cls.price.end)) : null,
+      expiry: expiryOf(t, cls.expiry, ctx),
+      repairs,
+      error: null,
+    };
+    if (cls.group === null) {
+      return { ...failure('bad-format', 'The code is an identification code (KI) without its verification part.'), bareKi: result };
+    }
+    return result;
+  }
+  let e00: Element | null = null;
+  let e01: Element | null = null;
+  let e17: Element | null = null;
+  let has21 = false;
+  let hasCrypto = false;
+  for (const e of elements) {
+    const ai = e.spec.ai;
+    if (ai === '00') e00 = e;
+    else if (ai === '01') e01 = e;
+    else if (ai === '17') e17 = e;
+    else if (ai === '21') has21 = true;
+    else if (ai === '91' || ai === '92' || ai === '93' || ai === '8005') hasCrypto = true;
+  }
+  const km = isCanonical ? t : canonical(t, elements);
+  if (e01 && !has21) {
+    if (hasCrypto) return failure('missing-serial', 'The code has a verification part but no serial number (AI 21).');
+    const gtin = t.slice(e01.start, e01.end);
+    return { ok: true, kind: 'gtin', gtin, serial: null, ki: null, km, productGroup: null, mrp: null, expiry: expiryOf(t, e17, ctx), repairs, error: null };
+  }
+  if (e00 && !has21) {
+    return { ok: true, kind: 'sscc', gtin: null, serial: null, ki: null, km, productGroup: null, mrp: null, expiry: null, repairs, error: null };
+  }
+  if (!e01) {
+    return failure('not-a-marking-code', has21 ? 'The code has a serial number but no GTIN (AI 01).' : 'The GS1 data holds no GTIN (AI 01) or SSCC (AI 00).');
+  }
+  return failure('bad-format', `The AIs and lengths (${describe(t, elements)}) fit no known product-group format: a GS separator may be missing or misplaced.`);
+}
+
+function describe(t: string, elements: readonly Element[]): string {
+  return elements.map((e) => `(${e.spec.ai}) ${e.end - e.start}`).join(', ');
+}
+
+/** One parse of normalised text: tobacco pack, plain product barcode, or GS1 element string. */
+function attempt(t: string, repairs: string[], ctx: Ctx): Ok | Failure {
+  const n = t.length;
+  if (n === 0) return failure('empty', 'The code is empty.');
+  if (n === PACK_LENGTH && isDigits(t, 0, 14) && t.indexOf(GS) < 0) {
+    const pack = checkPack(t, ctx.country);
+    if (!pack.ok) return failure(pack.code, pack.message);
+    return {
+      ok: true, kind: 'marking', gtin: t.slice(0, 14), serial: t.slice(14, 21), ki: t.slice(0, 21), km: t,
+      productGroup: 'tobacco', mrp: pack.mrp, expiry: null, repairs, error: null,
+    };
+  }
+  if (RETAIL_LENGTHS.has(n) && isDigits(t)) {
+    const r = checkRetailBarcode(t);
+    if (!r.ok) return failure('bad-check-digit', r.message, n - 1);
+    return { ok: true, kind: 'gtin', gtin: r.gtin, serial: null, ki: null, km: null, productGroup: null, mrp: null, expiry: null, repairs, error: null };
+  }
+  const parsed = parseElementString(t);
+  if (!parsed.ok) return failure(parsed.code, parsed.message, parsed.pos);
+  return fromElements(t, parsed.elements, !parsed.gsTolerated, repairs, ctx);
+}
+
+function stripLeadingGs(t: string, repairs: string[]): string {
+  if (t.charCodeAt(0) === GS_CODE) {
+    if (!repairs.includes('fnc1-stripped')) repairs.push('fnc1-stripped');
+    return t.slice(1);
+  }
+  return t;
+}
+
+/** Framing, the fast attempt, then the repairs in order of how certain they are. */
+function parseText(text: string, ctx: Ctx, baseRepairs: string[]): ParseResult {
+  const repairs = baseRepairs.slice();
+  const { text: t } = stripFraming(text, repairs);
+  const first = attempt(t, repairs, ctx);
+  if (first.ok) return first;
+  if (t.length === 0) return refused(first.error, repairs);
+
+  let reported: Failure = first;
+  let bareKi = first.bareKi;
+
+  // Deterministic clean-ups: surrounding white space and GS substitutes.
+  const slow = repairs.slice();
+  let u = t.trim();
+  if (u !== t) slow.push('whitespace-trimmed');
+  const substituted = substituteGs(u, ctx.substitutes);
+  if (substituted !== u) {
+    slow.push('gs-substitute');
+    u = stripLeadingGs(substituted, slow);
+  }
+
+  // Human-readable and Digital Link forms carry the same elements in another syntax.
+  let converted: string | null = null;
+  if (looksLikeHri(u)) {
+    converted = hriToElementString(u);
+    if (converted !== null) slow.push('hri');
+  } else if (looksLikeDigitalLink(u)) {
+    converted = digitalLinkToElementString(u);
+    if (converted !== null) slow.push('digital-link');
+    else reported = failure('not-a-marking-code', 'The URI is not a GS1 Digital Link with a primary key.');
+  }
+  if (converted !== null) u = converted;
+
+  if (u !== t) {
+    const second = attempt(u, slow, ctx);
+    if (second.ok) return second;
+    if (converted !== null) reported = second;
+    bareKi ??= second.bareKi;
+  }
+
+  // A lost GS: re-split by the national lengths; exactly one fitting split is a repair.
+  if (isDigits(u, 0, 2)) {
+    const { candidates } = restoreGs(u);
+    if (candidates.length === 1) {
+      const restored = fromElements(u, candidates[0], false, [...slow, 'gs-restored'], ctx);
+      if (restored.ok) return restored;
+    } else if (candidates.length > 1) {
+      return refused(
+        {
+          code: 'gs-missing-ambiguous',
+          message: 'GS separators are missing and the code can be split in more than one valid way; scan it again with the scanner in USB-COM or HID POS mode.',
+        },
+        repairs,
+      );
+    }
+  }
+  if (bareKi) return bareKi;
+  return refused(reported.error, repairs);
+}
+
+/**
+ * Parses a marking code, a plain product barcode or an SSCC from scanner text or bytes.
+ * Never throws on input; `ok: false` comes with a stable `error.code`.
+ */
+export function parseCode(raw: string | Uint8Array, options: ParseOptions = {}): ParseResult {
+  let text: string;
+  if (typeof raw === 'string') {
+    if (raw.length > MAX_INPUT_LENGTH) return refused({ code: 'bad-length', message: `The input is longer than ${MAX_INPUT_LENGTH} characters: not a marking code.` });
+    text = raw;
+  } else if (raw instanceof Uint8Array) {
+    if (raw.length > MAX_INPUT_LENGTH) return refused({ code: 'bad-length', message: `The input is longer than ${MAX_INPUT_LENGTH} bytes: not a marking code.` });
+    text = decodeBytes(raw);
+  } else {
+    return refused({ code: 'bad-input', message: 'The input must be a string or bytes.' });
+  }
+  if (text.length === 0) return refused({ code: 'empty', message: 'The code is empty.' });
+  const opts = options ?? {};
+  const ctx: Ctx = {
+    country: opts.country === 'RU' || opts.country === 'UZ' ? opts.country : 'KZ',
+    substitutes: Array.isArray(opts.gsSubstitutes) ? [...opts.gsSubstitutes.filter((x) => typeof x === 'string' && x.length > 0), ...DEFAULT_GS_SUBSTITUTES] : DEFAULT_GS_SUBSTITUTES,
+    referenceYear: typeof opts.referenceYear === 'number' && Number.isInteger(opts.referenceYear) ? opts.referenceYear : undefined,
+  };
+  const first = parseText(text, ctx, []);
+  if (first.ok) return first;
+  const layout = detectLayout(text);
+  if (layout) {
+    const second = parseText(undoLayout(text, layout), ctx, [`layout-${layout}`]);
+    if (second.ok) return second;
+  }
+  return first;
+}

@@ -117,11 +117,19 @@ describe('rate limits', () => {
   });
 
   it('the client-side limiter keeps the server from ever answering 429', async () => {
-    const emu = await emulator({ faults: { rateLimitPerMinute: 1200, rateLimitBurst: 2 } }); // one interval of tolerance for network jitter
-    const xt = xtrace(emu, { limits: { requestsPerMinute: 1200, burst: 1, maxConcurrency: 4 } });
-    await Promise.all(Array.from({ length: 15 }, (_, i) => xt.checkCodes([ki((i % 10) + 1)])));
+    // Server: 1200/min with 250 ms of tolerance for network jitter. 30 calls at once would blow it
+    // without pacing; with the client bucket at the same rate they are spaced 50 ms apart.
+    const emu = await emulator({ faults: { rateLimitPerMinute: 1200, rateLimitBurst: 5 } });
+    const xt = xtrace(emu, { limits: { requestsPerMinute: 1200, burst: 1, maxConcurrency: 8 } });
+    await xt.health();
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: 30 }, (_, i) => xt.checkCodes([ki((i % 10) + 1)])));
     expect(emu.stats().rateLimited).toBe(0);
-    expect(emu.stats().requests).toBe(16);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(29 * 50 - 60);
+    const unpaced = xtrace(emu, { limits: { requestsPerMinute: null, maxConcurrency: null }, retry: { retries: 0 } });
+    await unpaced.health();
+    await Promise.allSettled(Array.from({ length: 30 }, (_, i) => unpaced.checkCodes([ki((i % 10) + 1)])));
+    expect(emu.stats().rateLimited).toBeGreaterThan(0); // the check above could fail
   });
 
   it('a Retry-After longer than the cap fails fast as transient with the wait', async () => {

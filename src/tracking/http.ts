@@ -114,6 +114,20 @@ export class HttpClient {
   }
 
   async request<T = unknown>(spec: RequestSpec<T>): Promise<HttpResult<T>> {
+    try {
+      return await this.requestWithRetry(spec);
+    } catch (e) {
+      if (e instanceof TrackingError) throw e;
+      if (spec.signal?.aborted) {
+        // Aborted while waiting for a rate slot or a back-off: for a mutating call nothing may have been sent
+        // yet, but a previous attempt might have; stay on the safe side.
+        throw new TrackingError(spec.idempotent ? 'transient' : 'unknown-result', 'aborted', `${spec.method} ${stripQuery(spec.url)}: aborted by the caller`);
+      }
+      throw classifyError(e, { idempotent: spec.idempotent, what: `${spec.method} ${stripQuery(spec.url)}` });
+    }
+  }
+
+  private async requestWithRetry<T>(spec: RequestSpec<T>): Promise<HttpResult<T>> {
     const what = `${spec.method} ${stripQuery(spec.url)}`;
     const ctx: ClassifyContext = { idempotent: spec.idempotent, what };
     const started = performance.now();

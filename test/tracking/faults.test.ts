@@ -256,6 +256,27 @@ describe('timeouts and resets after a POST', () => {
   });
 });
 
+describe('caller budget', () => {
+  it('an AbortSignal ends a slow check with transient / aborted', async () => {
+    const emu = await emulator();
+    const xt = xtrace(emu);
+    await xt.checkCodes([ki(1)]);
+    emu.setFaults({ latencyMs: 2000 });
+    const t0 = performance.now();
+    const e = await failure(xt.checkCodes([ki(1)], { signal: AbortSignal.timeout(100) }));
+    expect(e).toMatchObject({ kind: 'transient', code: 'aborted' });
+    expect(performance.now() - t0).toBeLessThan(1500);
+  });
+
+  it('an AbortSignal also ends a wait for a rate slot', async () => {
+    const emu = await emulator();
+    const xt = xtrace(emu, { limits: { requestsPerMinute: 6, burst: 1 } });
+    await xt.checkCodes([ki(1)]); // login + check take the first slots
+    const e = await failure(xt.checkCodes([ki(1)], { signal: AbortSignal.timeout(50) }));
+    expect(e).toMatchObject({ kind: 'transient', code: 'aborted' });
+  });
+});
+
 describe('permanent errors carry the server reason', () => {
   it.each([
     [400, 'bad-request'],

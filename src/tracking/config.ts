@@ -57,6 +57,8 @@ export const xtraceConfigSchema = z.object({
   businessPlaceId: z.union([z.number().int(), z.string().regex(/^\d+$/)]).optional(),
   /** Use `cod/private/codes` (needs MARKING-CODE.READ; falls back to public on 307). */
   usePrivateCodes: z.boolean().default(false),
+  /** [S] One guide says `public/codes` needs no auth; other clients send a token. Default: send it. */
+  publicCodesAuth: z.boolean().default(true),
   /** `public/codes` body: `{codes:[…]}` (default) or a bare array (seen in one client). */
   codesRequestShape: z.enum(['object', 'array']).default('object'),
   /** Send `X-Business-Place-Id` on every call (some UZ clients do). */

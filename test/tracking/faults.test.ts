@@ -256,6 +256,24 @@ describe('timeouts and resets after a POST', () => {
   });
 });
 
+describe('secrets', () => {
+  it('logs and errors never carry tokens or passwords', async () => {
+    const emu = await emulator({ seed: 7, users: [{ login: 'cashier', password: 'pa55-secret' }] });
+    const lines: string[] = [];
+    const logger = { debug: (o: object, m?: string) => lines.push(JSON.stringify(o) + (m ?? '')), warn: (o: object, m?: string) => lines.push(JSON.stringify(o) + (m ?? '')) };
+    const xt = xtrace(emu, { login: 'cashier', password: 'pa55-secret', logger, retry: { retries: 5, baseDelayMs: 1 } });
+    emu.setFaults({ errorRate: 0.5 });
+    await xt.checkCodes([ki(1)]);
+    emu.expireTokens();
+    emu.setFaults({ errorRate: 1, errorStatus: 400 });
+    const e = await failure(xt.checkCodes([ki(1)]));
+    const text = lines.join('\n') + e.message + JSON.stringify(e.details);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(text).not.toContain('pa55-secret');
+    for (const token of emu.state.tokens.keys()) expect(text).not.toContain(token);
+  });
+});
+
 describe('caller budget', () => {
   it('an AbortSignal ends a slow check with transient / aborted', async () => {
     const emu = await emulator();

@@ -46,6 +46,11 @@ describe('classifyError', () => {
     expect(classifyError(refused, { idempotent: false, what: 'w' })).toMatchObject({ kind: 'transient', code: 'network' });
   });
 
+  it('inactive-token is an auth failure whatever the status', () => {
+    const e = classifyError(httpError(403, { context: { _cause: 'inactive-token' } }), { idempotent: true, what: 'r' });
+    expect([e.kind, e.code]).toEqual(['auth', 'unauthorized']);
+  });
+
   it('429 carries Retry-After in ms', () => {
     const e = classifyError(httpError(429, '', { 'retry-after': '3' }), { idempotent: true, what: 'r' });
     expect(e.details.retryAfterMs).toBe(3000);

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { createEmulator } from '../../emulator/index.js';
+import { faultsSchema } from '../../emulator/schemas.js';
 
 export function registerEmulator(program: Command): void {
   program
@@ -12,7 +13,8 @@ export function registerEmulator(program: Command): void {
     .option('--seed <n>', 'seed for fault injection', '1')
     .option('--processing-delay <ms>', 'how long documents stay in process', '0')
     .option('--codes <file>', 'JSON file with {"codes":[{code,status,…}]} to seed')
-    .action(async (o: { port: string; host: string; seed: string; processingDelay: string; codes?: string }) => {
+    .option('--faults <json>', 'initial faults, e.g. \'{"latencyMs":200,"rateLimitPerMinute":100}\'')
+    .action(async (o: { port: string; host: string; seed: string; processingDelay: string; codes?: string; faults?: string }) => {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${o.port}`);
       const emu = await createEmulator({
@@ -20,6 +22,7 @@ export function registerEmulator(program: Command): void {
         host: o.host,
         seed: Number(o.seed) || 1,
         processingDelayMs: Math.max(0, Number(o.processingDelay) || 0),
+        ...(o.faults ? { faults: faultsSchema.parse(JSON.parse(o.faults)) } : {}),
       });
       if (o.codes) {
         const body = JSON.parse(readFileSync(o.codes, 'utf8')) as { codes?: unknown };

@@ -115,6 +115,18 @@ export const trueApiConfigSchema = z.object({
 
 export const trackingConfigSchema = z.discriminatedUnion('family', [xtraceConfigSchema, trueApiConfigSchema]);
 
+/** Inferred family: RU → true-api, KZ/UZ → xtrace (KZ ISMET needs `family: 'true-api'`). */
+export function inferFamily(input: { family?: unknown; country?: unknown }): 'xtrace' | 'true-api' {
+  if (input.family === 'xtrace' || input.family === 'true-api') return input.family;
+  return input.country === 'RU' ? 'true-api' : 'xtrace';
+}
+
+/** For config files: the family may be left out when the country decides it. */
+export const trackingConfigInputSchema = z.preprocess(
+  (v) => (v && typeof v === 'object' && !Array.isArray(v) ? { ...v, family: inferFamily(v as Record<string, unknown>) } : v),
+  trackingConfigSchema,
+);
+
 /** Things that are not plain data: signer, logger, clocks. */
 export interface TrackingRuntime {
   /** Signs auth challenges and documents. `'test'` = the test signer (only sensible against the emulator). */

@@ -164,3 +164,12 @@ describe('deriveKi', () => {
     expect(deriveKi('not a code')).toBe('not a code');
   });
 });
+
+describe('config', () => {
+  it('infers the family from the country and validates at the edge', async () => {
+    const { trackingConfigInputSchema } = await import('../../src/tracking/config.js');
+    expect(trackingConfigInputSchema.parse({ country: 'RU', baseUrl: 'http://127.0.0.1:1' }).family).toBe('true-api');
+    expect(trackingConfigInputSchema.parse({ country: 'UZ', baseUrl: 'http://127.0.0.1:1' }).family).toBe('xtrace');
+    expect(trackingConfigInputSchema.safeParse({ country: 'KZ', baseUrl: 'not a url' }).success).toBe(false);
+  });
+});

@@ -53,6 +53,18 @@ describe('token lifecycle', () => {
     expect(xt.tokens!.counters.invalidations).toBe(1);
   });
 
+  it('renews in the background when the refresh window opens, so checks never wait for it', async () => {
+    const emu = await emulator({ xtraceTokenTtlSeconds: 1 });
+    const xt = xtrace(emu);
+    await xt.checkCodes([ki(1)]);
+    expect(emu.stats().refreshes).toBe(0);
+    const deadline = performance.now() + 5000;
+    while (emu.stats().refreshes < 1 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20)); // wait for the condition
+    expect(emu.stats().refreshes).toBeGreaterThanOrEqual(1);
+    await xt.checkCodes([ki(1)]);
+    expect(emu.stats()).toMatchObject({ logins: 1, unauthorized: 0 });
+  });
+
   it('falls back to a full login when the refresh token is refused too', async () => {
     const clock = manualClock();
     const emu = await emulator({ now: clock.now });

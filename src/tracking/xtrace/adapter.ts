@@ -409,6 +409,7 @@ export class XtraceAdapter implements TrackingSystem {
   }
 
   async close(): Promise<void> {
+    this.tokens?.close();
     this.http.close();
   }
 }

@@ -4,7 +4,7 @@
  * dictionary values) exposed as a setting.
  */
 import { z } from 'zod';
-import type { Logger, RetryPolicy } from './http.js';
+import type { Logger } from './http.js';
 import type { Signer } from './signer.js';
 
 const retrySchema = z
@@ -160,10 +160,6 @@ export function defaultLimits(family: 'xtrace' | 'true-api', country: string | u
   }
   // KZ xTrace: rate limits "not specified"; stay polite.
   return { maxCodesPerCheck: 1000, maxCodesPerDocument: 30_000, requestsPerMinute: null, burst: 1, maxConcurrency: 4 };
-}
-
-export function mergeRetry(r: Partial<RetryPolicy> | undefined): Partial<RetryPolicy> {
-  return { ...r };
 }
 
 export function isLoopback(url: string): boolean {

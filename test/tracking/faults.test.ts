@@ -300,8 +300,8 @@ describe('caller budget', () => {
 
   it('an AbortSignal also ends a wait for a rate slot', async () => {
     const emu = await emulator();
-    const xt = xtrace(emu, { limits: { requestsPerMinute: 6, burst: 1 } });
-    await xt.checkCodes([ki(1)]); // login + check take the first slots
+    const xt = xtrace(emu, { limits: { requestsPerMinute: 6, burst: 2 } });
+    await xt.checkCodes([ki(1)]); // login + check take the two burst slots; the next waits 10 s
     const e = await failure(xt.checkCodes([ki(1)], { signal: AbortSignal.timeout(50) }));
     expect(e).toMatchObject({ kind: 'transient', code: 'aborted' });
   });

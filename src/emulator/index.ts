@@ -35,6 +35,8 @@ export interface EmulatorOptions {
   xtraceTokenTtlSeconds?: number;
   trueApiTokenTtlSeconds?: number;
   refreshTokenTtlSeconds?: number;
+  /** Whether xTrace `cod/public/codes` requires a token (default true). */
+  publicCodesNeedAuth?: boolean;
   maxCodesPerInfo?: number;
   maxCodesPerDocument?: number;
   maxCodesPerCodesCheck?: number;
@@ -153,6 +155,7 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
     maxCodesPerInfo: opts.maxCodesPerInfo ?? 1000,
     maxCodesPerDocument: opts.maxCodesPerDocument ?? 30_000,
     signerSecret,
+    publicCodesNeedAuth: opts.publicCodesNeedAuth ?? true,
   });
   registerTrueApi(app, state, {
     maxCodesPerInfo: opts.maxCodesPerInfo ?? 1000,

@@ -10,7 +10,7 @@ export { createTrackingSystem } from './factory.js';
 export { XtraceAdapter } from './xtrace/adapter.js';
 export { TrueApiAdapter } from './true-api/adapter.js';
 export type { TrackingConfig, XtraceConfig, TrueApiConfig, TrackingRuntime } from './config.js';
-export { trackingConfigSchema, xtraceConfigSchema, trueApiConfigSchema, defaultLimits } from './config.js';
+export { trackingConfigSchema, trackingConfigInputSchema, xtraceConfigSchema, trueApiConfigSchema, defaultLimits, inferFamily } from './config.js';
 export type { Signer, VerifyResult } from './signer.js';
 export { createTestSigner, verifyTestSignature } from './signer.js';
 export { chunk, splitDocument } from './batch.js';

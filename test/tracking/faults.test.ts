@@ -53,6 +53,18 @@ describe('token lifecycle', () => {
     expect(xt.tokens!.counters.invalidations).toBe(1);
   });
 
+  it('renews in the background when the refresh window opens, so checks never wait for it', async () => {
+    const emu = await emulator({ xtraceTokenTtlSeconds: 1 });
+    const xt = xtrace(emu);
+    await xt.checkCodes([ki(1)]);
+    expect(emu.stats().refreshes).toBe(0);
+    const deadline = performance.now() + 5000;
+    while (emu.stats().refreshes < 1 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20)); // wait for the condition
+    expect(emu.stats().refreshes).toBeGreaterThanOrEqual(1);
+    await xt.checkCodes([ki(1)]);
+    expect(emu.stats()).toMatchObject({ logins: 1, unauthorized: 0 });
+  });
+
   it('falls back to a full login when the refresh token is refused too', async () => {
     const clock = manualClock();
     const emu = await emulator({ now: clock.now });
@@ -117,11 +129,19 @@ describe('rate limits', () => {
   });
 
   it('the client-side limiter keeps the server from ever answering 429', async () => {
-    const emu = await emulator({ faults: { rateLimitPerMinute: 1200, rateLimitBurst: 2 } }); // one interval of tolerance for network jitter
-    const xt = xtrace(emu, { limits: { requestsPerMinute: 1200, burst: 1, maxConcurrency: 4 } });
-    await Promise.all(Array.from({ length: 15 }, (_, i) => xt.checkCodes([ki((i % 10) + 1)])));
+    // Server: 1200/min with 250 ms of tolerance for network jitter. 30 calls at once would blow it
+    // without pacing; with the client bucket at the same rate they are spaced 50 ms apart.
+    const emu = await emulator({ faults: { rateLimitPerMinute: 1200, rateLimitBurst: 5 } });
+    const xt = xtrace(emu, { limits: { requestsPerMinute: 1200, burst: 1, maxConcurrency: 8 } });
+    await xt.health();
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: 30 }, (_, i) => xt.checkCodes([ki((i % 10) + 1)])));
     expect(emu.stats().rateLimited).toBe(0);
-    expect(emu.stats().requests).toBe(16);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(29 * 50 - 60);
+    const unpaced = xtrace(emu, { limits: { requestsPerMinute: null, maxConcurrency: null }, retry: { retries: 0 } });
+    await unpaced.health();
+    await Promise.allSettled(Array.from({ length: 30 }, (_, i) => unpaced.checkCodes([ki((i % 10) + 1)])));
+    expect(emu.stats().rateLimited).toBeGreaterThan(0); // the check above could fail
   });
 
   it('a Retry-After longer than the cap fails fast as transient with the wait', async () => {
@@ -245,6 +265,45 @@ describe('timeouts and resets after a POST', () => {
     emu.setFaults({ resetConnections: 0.5 });
     for (let i = 1; i <= 5; i++) expect((await xt.checkCodes([ki(i)]))[0].found).toBe(true);
     expect(emu.stats().resets).toBeGreaterThan(1);
+  });
+});
+
+describe('secrets', () => {
+  it('logs and errors never carry tokens or passwords', async () => {
+    const emu = await emulator({ seed: 7, users: [{ login: 'cashier', password: 'pa55-secret' }] });
+    const lines: string[] = [];
+    const logger = { debug: (o: object, m?: string) => lines.push(JSON.stringify(o) + (m ?? '')), warn: (o: object, m?: string) => lines.push(JSON.stringify(o) + (m ?? '')) };
+    const xt = xtrace(emu, { login: 'cashier', password: 'pa55-secret', logger, retry: { retries: 5, baseDelayMs: 1 } });
+    emu.setFaults({ errorRate: 0.5 });
+    await xt.checkCodes([ki(1)]);
+    emu.expireTokens();
+    emu.setFaults({ errorRate: 1, errorStatus: 400 });
+    const e = await failure(xt.checkCodes([ki(1)]));
+    const text = lines.join('\n') + e.message + JSON.stringify(e.details);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(text).not.toContain('pa55-secret');
+    for (const token of emu.state.tokens.keys()) expect(text).not.toContain(token);
+  });
+});
+
+describe('caller budget', () => {
+  it('an AbortSignal ends a slow check with transient / aborted', async () => {
+    const emu = await emulator();
+    const xt = xtrace(emu);
+    await xt.checkCodes([ki(1)]);
+    emu.setFaults({ latencyMs: 2000 });
+    const t0 = performance.now();
+    const e = await failure(xt.checkCodes([ki(1)], { signal: AbortSignal.timeout(100) }));
+    expect(e).toMatchObject({ kind: 'transient', code: 'aborted' });
+    expect(performance.now() - t0).toBeLessThan(1500);
+  });
+
+  it('an AbortSignal also ends a wait for a rate slot', async () => {
+    const emu = await emulator();
+    const xt = xtrace(emu, { limits: { requestsPerMinute: 6, burst: 2 } });
+    await xt.checkCodes([ki(1)]); // login + check take the two burst slots; the next waits 10 s
+    const e = await failure(xt.checkCodes([ki(1)], { signal: AbortSignal.timeout(50) }));
+    expect(e).toMatchObject({ kind: 'transient', code: 'aborted' });
   });
 });
 

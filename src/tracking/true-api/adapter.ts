@@ -356,6 +356,7 @@ export class TrueApiAdapter implements TrackingSystem {
   }
 
   async close(): Promise<void> {
+    this.tokens.close();
     this.http.close();
   }
 }

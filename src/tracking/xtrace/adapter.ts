@@ -221,7 +221,7 @@ export class XtraceAdapter implements TrackingSystem {
         return matchAnswers(codes, parsed.data.results.map(normalisePrivate));
       }
     }
-    const res = await this.authed((headers) =>
+    const call = (headers: Record<string, string>) =>
       this.http.request({
         method: 'POST',
         url: this.paths.publicCodes,
@@ -231,8 +231,8 @@ export class XtraceAdapter implements TrackingSystem {
         timeoutMs: this.cfg.checkTimeoutMs,
         signal,
         schema: codesAnswer,
-      }),
-    );
+      });
+    const res = this.cfg.publicCodesAuth ? await this.authed(call) : await call({});
     const d = res.data;
     const items: unknown[] = Array.isArray(d) ? d : 'codes' in d ? (d.codes as unknown[]) : (d.results as unknown[]);
     return matchAnswers(codes, items.map(normalisePublic));
@@ -409,6 +409,7 @@ export class XtraceAdapter implements TrackingSystem {
   }
 
   async close(): Promise<void> {
+    this.tokens?.close();
     this.http.close();
   }
 }

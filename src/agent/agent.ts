@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Terminal } from '../terminal/types.js';
 import { type AgentConfig, redactConfig } from './config.js';
 import { EventHub } from './events.js';
-import { createLogger } from './logger.js';
+import { closeLogger, createLogger } from './logger.js';
 import { type AgentMetrics, createMetrics } from './metrics.js';
 import { buildServer } from './server.js';
 import { createTerminalFromConfig } from './terminal-factory.js';
@@ -40,6 +40,7 @@ export interface CreateAgentOptions {
 export async function createAgent(opts: CreateAgentOptions): Promise<Agent> {
   const { config } = opts;
   const startedAt = new Date();
+  const ownsLogger = !opts.logger;
   const logger = opts.logger ?? createLogger(config);
   const ownsTerminal = !opts.terminal;
   const terminal = opts.terminal ?? (await createTerminalFromConfig(config, logger));
@@ -79,7 +80,8 @@ export async function createAgent(opts: CreateAgentOptions): Promise<Agent> {
         metrics.close();
         if (ownsTerminal) await terminal.close();
         logger.info('agent stopped');
-        logger.flush?.();
+        if (ownsLogger) await closeLogger(logger);
+        else logger.flush?.();
       })();
       return closing;
     },

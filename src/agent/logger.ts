@@ -24,6 +24,19 @@ export const redactPaths = [
   'config.tracking.apiKey',
 ];
 
+const transports = new WeakMap<Logger, { end(): void; once(event: 'close', fn: () => void): unknown }>();
+
+/** Flushes and ends a file logger's transport (its worker thread); a no-op for other loggers. */
+export async function closeLogger(logger: Logger): Promise<void> {
+  const t = transports.get(logger);
+  if (!t) return;
+  transports.delete(logger);
+  await new Promise<void>((resolve) => {
+    t.once('close', resolve);
+    t.end();
+  });
+}
+
 export function createLogger(config: Pick<AgentConfig, 'log'>, opts: { destination?: NodeJS.WritableStream } = {}): Logger {
   const base = { level: config.log.level, redact: { paths: redactPaths, censor: '[redacted]' }, base: { app: 'tanba-agent' } };
   if (opts.destination) return pino(base, opts.destination);
@@ -38,7 +51,9 @@ export function createLogger(config: Pick<AgentConfig, 'log'>, opts: { destinati
         limit: { count: config.log.keep },
       },
     });
-    return pino(base, transport);
+    const logger = pino(base, transport);
+    transports.set(logger, transport);
+    return logger;
   }
   return pino(base, pino.destination({ fd: 2, sync: false }));
 }

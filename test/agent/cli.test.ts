@@ -103,6 +103,35 @@ describe('tanba CLI', () => {
     expect(JSON.parse(q.stdout)).toMatchObject({ id: 'CLI-1', type: 'sale' });
   });
 
+  it('SIGTERM during a stream of sales: every acknowledged sale is on disk, the process exits 0', async () => {
+    const db = join(dir, 'term.db');
+    const a = await startAgentProcess(['--port', '0', '--db', db], dir);
+    const codes = Array.from({ length: 400 }, () => waterCode(rnd));
+    const acked: string[] = [];
+    let sent = 0;
+    let signalled = false;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (sent < codes.length) {
+          const i = sent++;
+          const r = await post(`${a.url}/v1/sales`, { id: `T-${i}`, items: [{ code: codes[i].km, price: 1 }] }).catch(() => null);
+          if (r?.status === 202) acked.push(`T-${i}`);
+          else if (r && r.status !== 503) throw new Error(`unexpected ${r.status}: ${JSON.stringify(r.json)}`);
+          if (acked.length >= 40 && !signalled) {
+            signalled = true;
+            a.proc.kill('SIGTERM');
+          }
+          if (!r) break; // the agent is gone
+        }
+      }),
+    );
+    expect(await a.exit).toBe(0);
+    expect(acked.length).toBeGreaterThanOrEqual(40);
+    const { listQueue } = await import('../../src/agent/queue.js');
+    const onDisk = new Set(listQueue(db, { all: true, limit: 10_000 }).rows.map((r) => r.id));
+    for (const id of acked) expect(onDisk.has(id)).toBe(true);
+  }, 60_000);
+
   it('tanba agent refuses a wrong config, naming each field and what to write', async () => {
     const cfg = join(dir, 'bad.json');
     writeFileSync(cfg, JSON.stringify({ http: { prot: 7315 }, country: 'KX' }));

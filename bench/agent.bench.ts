@@ -3,10 +3,10 @@
  * process, and checks/s and sales/s through the HTTP API against the SDK in-process (same terminal
  * kind, same emulator, same concurrency, same run → ratio).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { createAgent } from '../src/agent/agent.js';
@@ -17,7 +17,12 @@ import { createTerminalFromConfig } from '../src/agent/terminal-factory.js';
 import { createEmulator } from '../src/emulator/index.js';
 import { fmt, median } from './stats.js';
 
-const root = resolve(fileURLToPath(import.meta.url), '../..');
+/** The repository root: the nearest folder up from here with tanba's package.json (works from bench/ and dist-bench/bench/). */
+const root = ((): string => {
+  let d = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++, d = dirname(d)) if (existsSync(join(d, 'package.json')) && existsSync(join(d, 'node_modules'))) return d;
+  return process.cwd();
+})();
 const RUNS = 5;
 const CONCURRENCY = 16;
 
@@ -86,12 +91,10 @@ export default async function (): Promise<void> {
     }
     console.log(`start → ready, in-process:          median ${fmt(median(inProc))} ms (goal < 1000)`);
 
-    // 2. As a process, compiled as the package ships it (tsc into a temp folder), and idle RSS.
-    const out = join(dir, 'dist');
-    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', out], { cwd: root, stdio: 'inherit' });
-    symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
-    copyFileSync(join(root, 'package.json'), join(dir, 'package.json'));
-    const mainJs = join(out, 'src/cli/main.js');
+    // 2. As a process, compiled as the package ships it (`npm run bench` compiles with tsc first), and idle RSS.
+    const here = dirname(fileURLToPath(import.meta.url));
+    const mainJs = [join(here, '../src/cli/main.js'), join(root, 'dist/src/cli/main.js')].find((f) => existsSync(f));
+    if (!mainJs) throw new Error('no compiled src/cli/main.js next to this benchmark: run it through `npm run bench`');
     for (const [label, extra, nodeArgs] of [
       ['no tracking system', [], []],
       ['tracking = emulator', ['--tracking-url', emu.url], []],

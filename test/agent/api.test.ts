@@ -87,6 +87,17 @@ describe('agent HTTP API (no tracking system)', () => {
     expect(new Set(rs.map((r) => r.json.createdAt)).size).toBe(1);
   });
 
+  it('serves several sellers: the register decides whose sale it is', async () => {
+    const { showRecord } = await import('../../src/agent/queue.js');
+    const { join } = await import('node:path');
+    await post(`${t.url}/v1/sales`, { id: 'S-till2', registerId: 'till-2', items: [{ code: codes[11].km, price: 5 }] });
+    await post(`${t.url}/v1/sales`, { id: 'S-explicit', sellerTin: '990140000385', items: [{ code: codes[11].km, price: 5 }] });
+    const db = join(t.dir, 'tanba.db');
+    expect(showRecord(db, 'S-till2')?.body).toMatchObject({ sellerTin: '990240000112', registerId: 'till-2' });
+    expect(showRecord(db, 'S-1')?.body).toMatchObject({ sellerTin: '990140000385', registerId: 'till-1' });
+    expect(showRecord(db, 'S-explicit')?.body).toMatchObject({ sellerTin: '990140000385' });
+  });
+
   it('records a return of a sale', async () => {
     const r = await post(`${t.url}/v1/returns`, { id: 'RET-1', saleId: 'S-1', items: [{ code: codes[1].km, price: 45000 }], registerId: 'till-1' });
     expect(r.status).toBe(202);

@@ -80,6 +80,8 @@ export const agentConfigSchema = z
       .array(z.object({ tin, name: z.string().optional(), registers: z.array(z.string().min(1)).default([]) }).strict())
       .default([]),
     scanners: z.array(scannerConfigSchema).default([]),
+    /** With no scanners listed: open the likely scanners found on USB-COM and HID POS at start. */
+    discoverScanners: z.boolean().default(false),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

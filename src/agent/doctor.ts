@@ -5,6 +5,7 @@
 import { accessSync, constants, existsSync, statSync, statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import type { ListDevicesOptions } from '../../drivers/discovery.js';
 import { AgentClient, localUrl } from './client.js';
 import { type AgentConfig, ConfigError, type ConfigFlags, loadConfig } from './config.js';
 
@@ -32,6 +33,8 @@ export interface DoctorOptions {
   /** Probe the tracking system's token (health call). Provided by the composition root. */
   trackingHealth?: (config: AgentConfig) => Promise<{ ok: boolean; tokenExpiresAt: string | null; message?: string }>;
   timeoutMs?: number;
+  /** Device enumeration (injectable for tests). */
+  discovery?: ListDevicesOptions;
 }
 
 const MB = 1024 * 1024;
@@ -65,7 +68,7 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
   const net = await checkTracking(config, timeoutMs);
   checks.push(net.clock, net.reach);
   checks.push(await checkToken(config, net.reachable, opts.trackingHealth));
-  checks.push(checkScanners(config));
+  checks.push(await checkScanners(config, opts.discovery));
   checks.push(await checkAgent(config, timeoutMs));
   return { ok: checks.every((c) => c.verdict !== 'fail'), checks };
 }
@@ -202,9 +205,23 @@ async function checkToken(config: AgentConfig, reachable: boolean, health: Docto
   }
 }
 
-function checkScanners(config: AgentConfig): DoctorCheck {
-  if (config.scanners.length === 0)
-    return { name: 'scanners', verdict: 'ok', detail: 'no scanners configured: codes come from the POS through the API (run `tanba devices` to find scanners)' };
+async function checkScanners(config: AgentConfig, discovery: ListDevicesOptions | undefined): Promise<DoctorCheck> {
+  if (config.scanners.length === 0) {
+    const base = config.discoverScanners ? 'none listed; discovery is on' : 'none configured: codes come from the POS through the API';
+    let found: { devices: { path: string; kind: string; likelyScanner: boolean; advice: string | null; vendor: string | null }[] } = { devices: [] };
+    try {
+      const { listDevices } = await import('../../drivers/discovery.js');
+      found = await listDevices(discovery);
+    } catch {
+      // discovery unavailable here: say nothing more
+    }
+    const likely = found.devices.filter((d) => d.likelyScanner);
+    if (likely.length === 0) return { name: 'scanners', verdict: 'ok', detail: `${base}; no scanner found on USB-COM or HID` };
+    const wrongMode = likely.filter((d) => d.kind === 'hid-keyboard' || d.kind === 'hid-other');
+    const detail = `${base}; found ${likely.map((d) => `${d.vendor ?? 'scanner'} ${d.kind} ${d.path}`).join(', ')}`;
+    if (wrongMode.length > 0) return { name: 'scanners', verdict: 'warn', detail, fix: wrongMode.map((d) => d.advice ?? `switch ${d.path} to USB-COM or HID POS mode`).join('; ') };
+    return { name: 'scanners', verdict: 'ok', detail, fix: config.discoverScanners ? undefined : 'list them under "scanners" in the config, or set "discoverScanners": true' };
+  }
   const problems: string[] = [];
   const fixes: string[] = [];
   for (const s of config.scanners) {

@@ -5,16 +5,29 @@
  */
 import type { Logger } from 'pino';
 import type { Scanner } from '../scan/types.js';
+import type { ListDevicesOptions } from '../../drivers/discovery.js';
 import type { AgentConfig } from './config.js';
 
-export async function openConfiguredScanners(config: AgentConfig, logger: Logger): Promise<Scanner[]> {
-  if (config.scanners.length === 0) return [];
+export async function openConfiguredScanners(config: AgentConfig, logger: Logger, discovery: ListDevicesOptions = {}): Promise<Scanner[]> {
+  if (config.scanners.length === 0 && !config.discoverScanners) return [];
   const drivers = await import('../../drivers/index.js');
+  let wanted = config.scanners;
+  if (wanted.length === 0) {
+    // Discovery: only devices that look like scanners in a mode that keeps GS (USB-COM, HID POS).
+    const found = await drivers.listDevices(discovery);
+    for (const p of found.problems) logger.warn({ code: p.code }, `scanner discovery: ${p.message}`);
+    wanted = found.devices
+      .filter((d) => d.likelyScanner && (d.kind === 'serial' || d.kind === 'hid-pos'))
+      .map((d) => ({ driver: d.kind === 'serial' ? ('serial' as const) : ('hid-pos' as const), path: d.path }));
+    for (const d of found.devices.filter((x) => x.likelyScanner && x.advice)) logger.info({ path: d.path, mode: d.mode }, d.advice!);
+    logger.info({ scanners: wanted.map((w) => `${w.driver} ${w.path}`) }, `scanner discovery found ${wanted.length}`);
+  }
   const out: Scanner[] = [];
-  for (const s of config.scanners) {
+  for (const s of wanted) {
+    const baud = 'baud' in s ? s.baud : undefined;
     const scanner: Scanner =
       s.driver === 'serial'
-        ? drivers.openSerialScanner({ path: s.path, ...(s.baud ? { baudRate: s.baud } : {}) })
+        ? drivers.openSerialScanner({ path: s.path, ...(baud ? { baudRate: baud } : {}) })
         : s.driver === 'hid-pos'
           ? drivers.openHidPosScanner({ path: s.path })
           : s.driver === 'hid-keyboard'

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { createTerminal } from '../terminal/index.js';
 import type { Terminal } from '../terminal/types.js';
 import type { Scanner } from '../scan/types.js';
+import type { ListDevicesOptions } from '../../drivers/discovery.js';
 import { TrackingError } from '../tracking/errors.js';
 import { createTrackingSystem, trackingConfigSchema, type TrackingConfig } from '../tracking/index.js';
 import type { TrackingHealth, TrackingSystem } from '../tracking/types.js';
@@ -106,9 +107,9 @@ export function withCachedHealth(t: TrackingSystem, ttlMs = 30_000): TrackingSys
   };
 }
 
-export async function createTerminalFromConfig(config: AgentConfig, logger: Logger, opts: { cwd?: string; scanners?: Scanner[] } = {}): Promise<Terminal> {
+export async function createTerminalFromConfig(config: AgentConfig, logger: Logger, opts: { cwd?: string; scanners?: Scanner[]; discovery?: ListDevicesOptions } = {}): Promise<Terminal> {
   const tracking = withCachedHealth(createTrackingFromConfig(config, logger));
-  const ownScanners = opts.scanners ? [] : await openConfiguredScanners(config, logger);
+  const ownScanners = opts.scanners ? [] : await openConfiguredScanners(config, logger, opts.discovery);
   const closeScanners = (): Promise<unknown> => Promise.all(ownScanners.map((s) => s.close().catch(() => undefined)));
   const enabled = config.relay.enabled && Boolean(config.tracking.url);
   try {

@@ -7,6 +7,7 @@ import { type Agent, createAgent } from '../../src/agent/agent.js';
 import { type AgentConfigInput, defaultConfig } from '../../src/agent/config.js';
 import { createTerminalFromConfig } from '../../src/agent/terminal-factory.js';
 import type { Scanner } from '../../src/scan/types.js';
+import type { ListDevicesOptions } from '../../drivers/discovery.js';
 
 export interface TestAgent {
   agent: Agent;
@@ -15,7 +16,7 @@ export interface TestAgent {
   stop(): Promise<void>;
 }
 
-export async function startTestAgent(overrides: AgentConfigInput = {}, opts: { scanners?: Scanner[]; dir?: string } = {}): Promise<TestAgent> {
+export async function startTestAgent(overrides: AgentConfigInput = {}, opts: { scanners?: Scanner[]; dir?: string; discovery?: ListDevicesOptions } = {}): Promise<TestAgent> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'tanba-agent-test-'));
   const config = defaultConfig({
     ...overrides,
@@ -24,7 +25,7 @@ export async function startTestAgent(overrides: AgentConfigInput = {}, opts: { s
     log: { level: 'silent', ...(overrides.log ?? {}) },
   });
   const logger = pino({ level: 'silent' });
-  const terminal = await createTerminalFromConfig(config, logger, { scanners: opts.scanners });
+  const terminal = await createTerminalFromConfig(config, logger, { scanners: opts.scanners, discovery: opts.discovery });
   const agent = await createAgent({ config, terminal, logger, processMetrics: false });
   return {
     agent,

@@ -48,3 +48,38 @@ describe('agent with a serial scanner (socat pty)', () => {
     }
   });
 });
+
+describe('agent discovering its scanners', () => {
+  it('opens a likely USB-COM scanner found at start, leaves other devices alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tanba-agent-disc-'));
+    const pair = await startPtyPair(join(dir, 'ttyACM0'), join(dir, 'ttyWire'));
+    const code = waterCode(prng(12));
+    const t = await startTestAgent(
+      { discoverScanners: true },
+      {
+        discovery: {
+          // A Honeywell scanner in USB-COM mode, and a USB-serial adapter that is not a scanner.
+          serialList: async () => [
+            { path: pair.device, vendorId: '0c2e', productId: '0720', manufacturer: 'Honeywell' },
+            { path: join(dir, 'ttyUSB9'), vendorId: '0403', productId: '6001', manufacturer: 'FTDI' },
+          ],
+          hidList: async () => [],
+        },
+      },
+    );
+    const wire = await Wire.open(pair.wire);
+    try {
+      await expect.poll(async () => (await get(`${t.url}/v1/status`)).json.scanners, { timeout: 10_000 }).toEqual([{ path: pair.device, driver: 'serial', state: 'connected' }]);
+      const es = await openEvents(`${t.url}/v1/events?types=decision`);
+      await wire.write(`${code.km}\r`);
+      const d = await es.next((e) => e.data.code.ki === code.ki);
+      expect(d.data.code.ok).toBe(true);
+      es.close();
+    } finally {
+      await wire.close();
+      await t.stop();
+      await pair.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

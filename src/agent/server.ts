@@ -94,7 +94,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // Per-request lines only at debug/trace; errors are logged by the error handler.
     loggerInstance: logger.child({ part: 'http' }, { level: ['debug', 'trace', 'silent'].includes(logger.level) ? logger.level : 'warn' }) as unknown as FastifyBaseLogger,
     bodyLimit: config.http.bodyLimitBytes,
-    forceCloseConnections: true,
+    // On close: idle keep-alive connections are closed, in-flight requests (sales being written) finish.
+    forceCloseConnections: 'idle',
     return503OnClosing: true,
   });
   // Only JSON bodies: anything else is answered 415.

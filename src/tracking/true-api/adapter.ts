@@ -12,7 +12,7 @@ import { canonicalJson, toBase64 } from '../canonical-json.js';
 import { BoundedMap, bool, jwtExpiryMs, loginError, num, SOLD_STATUSES, str, upper, withToken } from '../common.js';
 import { defaultLimits, isLoopback, trueApiConfigSchema, type Limits, type TrueApiConfig } from '../config.js';
 import { TrackingError } from '../errors.js';
-import { HttpClient } from '../http.js';
+import { HttpClient, type Logger } from '../http.js';
 import { deriveKi } from '../ki.js';
 import { createTestSigner, type Signer } from '../signer.js';
 import { TokenManager, type IssuedToken } from '../token.js';
@@ -80,9 +80,11 @@ export class TrueApiAdapter implements TrackingSystem {
   private readonly now: () => number;
   private readonly fullLimits: Limits;
   private readonly sent = new BoundedMap<string, { reference: string; codes: string[] }>(10_000);
+  private readonly logger: Logger | undefined;
 
   constructor(config: TrueApiConfig) {
     const { signer, logger, now, random, ...data } = config;
+    this.logger = logger;
     this.cfg = trueApiConfigSchema.parse(data);
     this.now = now ?? Date.now;
     this.fullLimits = { ...defaultLimits('true-api', this.cfg.country), ...this.cfg.limits };
@@ -137,7 +139,7 @@ export class TrueApiAdapter implements TrackingSystem {
   }
 
   private authed<T>(fn: (headers: Record<string, string>) => Promise<T>): Promise<T> {
-    return withToken(this.tokens, (token) => fn({ Authorization: `Bearer ${token}` }));
+    return withToken(this.tokens, (token) => fn({ Authorization: `Bearer ${token}` }), this.logger);
   }
 
   private pg(): Record<string, string> {
@@ -179,6 +181,7 @@ export class TrueApiAdapter implements TrackingSystem {
         last = e;
         if (!(e instanceof TrackingError) || e.kind !== 'transient' || e.code === 'aborted') throw e;
         this.cdn!.markDown(h.host); // fail over to the next host
+        this.logger?.warn({ host: h.host, code: e.code, status: e.details.status }, 'tracking: CDN host failed, trying the next one');
       }
     }
     throw last ?? new TrackingError('transient', 'no-cdn-host', 'codes/check: no CDN host available');
@@ -233,7 +236,7 @@ export class TrueApiAdapter implements TrackingSystem {
         primary_document_custom_name: null,
         fias_id: null,
         products: doc.items.map((i) => ({
-          cis: i.km || i.code,
+          cis: this.cfg.documentCodeForm === 'km' ? i.km || i.code : i.ki || deriveKi(i.code),
           product_cost: i.price,
           primary_document_type: 'RECEIPT',
           primary_document_number: doc.reference,

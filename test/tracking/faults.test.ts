@@ -105,6 +105,17 @@ describe('token lifecycle', () => {
     expect(emu.stats()).toMatchObject({ signIns: 3, unauthorized: 1 });
   });
 
+  it('true-api: a failed simpleSignIn restarts with a fresh challenge (a uuid is single-use)', async () => {
+    const emu = await emulator({ seed: 7 }); // draws 0.01, 0.06, 0.98
+    const ta = new TrueApiAdapter({ family: 'true-api', baseUrl: emu.url, retry: { baseDelayMs: 1, maxDelayMs: 2 } });
+    open.push(ta);
+    emu.setFaults({ errorRate: 0.5, errorStatus: 503, pathPrefix: '/api/v3/true-api/auth/simpleSignIn' });
+    expect((await ta.getCodeInfo([ki(1)]))[0].found).toBe(true);
+    expect(emu.stats().byRoute['GET /api/v3/true-api/auth/key']).toBe(3);
+    expect(emu.stats().byRoute['POST /api/v3/true-api/auth/simpleSignIn']).toBe(3);
+    expect(emu.stats().signIns).toBe(1);
+  });
+
   it('bad credentials surface as auth / login-refused with the server reason', async () => {
     const emu = await emulator();
     const xt = xtrace(emu, { password: 'wrong' });

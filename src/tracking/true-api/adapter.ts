@@ -6,6 +6,7 @@
  * Documents: `lk/documents/create` with `LK_RECEIPT` (sale) / `LP_RETURN` (return), base64 body and a
  * detached signature; status via `doc/{id}/info`; reconciliation via `doc/list` + body reference.
  */
+import pRetry from 'p-retry';
 import { z } from 'zod';
 import { chunk } from '../batch.js';
 import { canonicalJson, toBase64 } from '../canonical-json.js';
@@ -119,20 +120,35 @@ export class TrueApiAdapter implements TrackingSystem {
 
   // ---- auth -------------------------------------------------------------------------------
 
+  /**
+   * A challenge is single-use, so `simpleSignIn` itself is never repeated: a transient failure
+   * restarts the whole flow with a fresh `auth/key` (up to three times).
+   */
   private async signIn(): Promise<IssuedToken> {
-    if (!this.signer) throw new TrackingError('auth', 'no-signer', 'true-api sign-in needs a signer (configure one)');
-    try {
+    const signer = this.signer;
+    if (!signer) throw new TrackingError('auth', 'no-signer', 'true-api sign-in needs a signer (configure one)');
+    const once = async (): Promise<IssuedToken> => {
       const key = await this.http.request({ method: 'GET', url: `${this.cfg.v3Path}/auth/key`, idempotent: true, schema: keyAnswer });
-      const signed = await this.signer.signAttached(key.data.data);
+      const signed = await signer.signAttached(key.data.data);
       const res = await this.http.request({
         method: 'POST',
         url: `${this.cfg.v3Path}/auth/simpleSignIn`,
         data: { uuid: key.data.uuid, data: signed, ...(this.cfg.inn ? { inn: this.cfg.inn } : {}) },
         idempotent: true,
+        retry: false,
         schema: signInAnswer,
       });
       const token = res.data.token;
       return { value: token, expiresAt: jwtExpiryMs(token) ?? this.now() + this.cfg.tokenTtlMs };
+    };
+    try {
+      return await pRetry(once, {
+        retries: 2,
+        minTimeout: this.http.retry.baseDelayMs,
+        maxTimeout: this.http.retry.maxDelayMs,
+        randomize: true,
+        shouldRetry: ({ error }) => error instanceof TrackingError && error.kind === 'transient',
+      });
     } catch (e) {
       throw loginError(e, 'true-api');
     }

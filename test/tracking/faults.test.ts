@@ -352,6 +352,21 @@ describe('permanent errors carry the server reason', () => {
 });
 
 describe('CDN failover (true-api codes/check)', () => {
+  it('refreshes a stale host list in the background, without making the check wait', async () => {
+    const clock = manualClock();
+    const emu = await emulator();
+    const ta = new TrueApiAdapter({ family: 'true-api', baseUrl: emu.url, apiKey: 'demo-api-key', now: clock.now });
+    open.push(ta);
+    await ta.checkCodes([km(1)]);
+    const list = ta.cdn!.snapshot();
+    expect(emu.stats().byRoute['GET /api/v4/true-api/cdn/info']).toBe(1);
+    emu.setFaults({ latencyMs: 1000, pathPrefix: '/api/v4/true-api/cdn/' }); // a slow list
+    clock.advance(6 * 3600_000 + 1); // the list is stale
+    expect((await ta.checkCodes([km(2)]))[0].found).toBe(true);
+    expect(ta.cdn!.snapshot()).toBe(list); // answered with the old list, the new one still loading
+    expect(emu.stats().byRoute['GET /api/v4/true-api/cdn/info']).toBe(2); // the refresh started
+  });
+
   it('skips a dead host, prefers the fastest, fails over when the preferred host goes down', async () => {
     const srv = createServer();
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));

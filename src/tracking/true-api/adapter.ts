@@ -114,6 +114,7 @@ export class TrueApiAdapter implements TrackingSystem {
           refreshMs: this.cfg.cdnRefreshMs,
           cooldownMs: this.cfg.cdnHostCooldownMs,
           timeoutMs: this.cfg.checkTimeoutMs,
+          now: this.now,
         })
       : null;
   }
@@ -357,7 +358,7 @@ export class TrueApiAdapter implements TrackingSystem {
       if (this.cdn) {
         await this.cdn.load();
         const best = (await this.cdn.ordered())[0];
-        if (!best || best.downUntil > performance.now()) {
+        if (!best || best.downUntil > this.now()) {
           return { ok: false, latencyMs: null, tokenExpiresAt: this.tokenExpiry(), message: 'no healthy CDN host' };
         }
         return { ok: true, latencyMs: best.avgTimeMs ?? Math.round(performance.now() - started), tokenExpiresAt: this.tokenExpiry() };

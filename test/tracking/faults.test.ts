@@ -140,18 +140,18 @@ describe('rate limits', () => {
   });
 
   it('the client-side limiter keeps the server from ever answering 429', async () => {
-    // Server: 1200/min with 250 ms of tolerance for network jitter. 30 calls at once would blow it
-    // without pacing; with the client bucket at the same rate they are spaced 50 ms apart.
-    const emu = await emulator({ faults: { rateLimitPerMinute: 1200, rateLimitBurst: 5 } });
-    const xt = xtrace(emu, { limits: { requestsPerMinute: 1200, burst: 1, maxConcurrency: 8 } });
+    // Server: 2400/min with ~0.5 s of tolerance for scheduling jitter on a loaded machine. 60 calls at
+    // once would blow it without pacing; with the client bucket at the same rate they go 25 ms apart.
+    const emu = await emulator({ faults: { rateLimitPerMinute: 2400, rateLimitBurst: 20 } });
+    const xt = xtrace(emu, { limits: { requestsPerMinute: 2400, burst: 1, maxConcurrency: 8 } });
     await xt.health();
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: 30 }, (_, i) => xt.checkCodes([ki((i % 10) + 1)])));
+    await Promise.all(Array.from({ length: 60 }, (_, i) => xt.checkCodes([ki((i % 10) + 1)])));
     expect(emu.stats().rateLimited).toBe(0);
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(29 * 50 - 60);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(59 * 25 - 60);
     const unpaced = xtrace(emu, { limits: { requestsPerMinute: null, maxConcurrency: null }, retry: { retries: 0 } });
     await unpaced.health();
-    await Promise.allSettled(Array.from({ length: 30 }, (_, i) => unpaced.checkCodes([ki((i % 10) + 1)])));
+    await Promise.allSettled(Array.from({ length: 60 }, (_, i) => unpaced.checkCodes([ki((i % 10) + 1)])));
     expect(emu.stats().rateLimited).toBeGreaterThan(0); // the check above could fail
   });
 

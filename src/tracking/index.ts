@@ -14,6 +14,5 @@ export { trackingConfigSchema, trackingConfigInputSchema, xtraceConfigSchema, tr
 export type { Signer, VerifyResult } from './signer.js';
 export { createTestSigner, verifyTestSignature } from './signer.js';
 export { chunk, splitDocument } from './batch.js';
-export { TokenBucket, Semaphore } from './rate-limiter.js';
 export type { RetryPolicy, Logger } from './http.js';
 export { canonicalJson } from './canonical-json.js';

@@ -126,6 +126,20 @@ describe('fallback pass', () => {
   });
 });
 
+describe('dotted prints', () => {
+  it.each([
+    ['dark dots on a light label (inkjet, dot-peen)', false, 'dots'],
+    ['light dots on dark material (laser marking)', true, 'dots-light'],
+  ])('reads %s that a bare call misses', async (_n, inverted, pass) => {
+    const sym = await symbolOf(BRACKETED);
+    const g = renderFrame(sym, { width: 640, height: 480, scale: 4, dots: 0.6, angle: 15, noise: 8, seed: 3, inverted, dark: 40, light: 210 });
+    const bare = await zxingRead(toRgba(g), { formats: ['DataMatrix', 'QRCode', 'Code128', 'EAN13', 'EAN8'], textMode: 'Plain', maxNumberOfSymbols: 1 });
+    expect(bare.filter((r) => r.isValid)).toHaveLength(0);
+    const codes = await decodeImage(g, { fallbackBudgetMs: 2000 });
+    expect(codes.map((c) => [c.text, c.pass])).toEqual([[KM, pass]]);
+  });
+});
+
 describe('PNG files through the fallback', () => {
   it('decodes our own PNG reader output identically to the frame', async () => {
     const sym = await symbolOf(BRACKETED);

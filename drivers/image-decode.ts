@@ -121,8 +121,18 @@ export async function decodeImageHere(input: ImageInput, options: ImageDecodeOpt
   }
   const direct = first.filter((r) => r.isValid);
   if (direct.length > 0 || !gray) return direct.map((r) => toCode(r, 'direct', identity));
+  // Big photos: run the fallback on a copy of at most ~2 megapixels (an area average, which also
+  // averages noise), and map positions back.
+  const pixels = gray.width * gray.height;
+  if (pixels > MAX_FALLBACK_PIXELS) {
+    const f = Math.sqrt(MAX_FALLBACK_PIXELS / pixels);
+    const codes = await fallback(resize(gray, f), options);
+    return codes.map((c) => ({ ...c, position: c.position.map((p) => ({ x: Math.round(p.x / f), y: Math.round(p.y / f) })) }));
+  }
   return fallback(gray, options);
 }
+
+const MAX_FALLBACK_PIXELS = 1920 * 1080;
 
 async function fallback(g: Gray, options: ImageDecodeOptions): Promise<ImageCode[]> {
   const opts = readerOptions(options);

@@ -126,6 +126,22 @@ describe('fallback pass', () => {
   });
 });
 
+describe('big photos', () => {
+  it('runs the fallback on a ≤2-megapixel copy and maps positions back to the photo', async () => {
+    const sym = await symbolOf(BRACKETED);
+    const g = renderFrame(sym, { width: 2400, height: 1600, scale: 8, noise: 110, seed: 4, angle: 10, cx: 0.3, cy: 0.6 });
+    const bare = await zxingRead(toRgba(g), { formats: ['DataMatrix', 'QRCode', 'Code128', 'EAN13', 'EAN8'], textMode: 'Plain', maxNumberOfSymbols: 1 });
+    expect(bare.filter((r) => r.isValid)).toHaveLength(0);
+    const [code] = await decodeImage(g, { fallbackBudgetMs: 3000 });
+    expect(code.text).toBe(KM);
+    expect(code.pass).not.toBe('direct');
+    const cx = code.position.reduce((s, p) => s + p.x, 0) / 4;
+    const cy = code.position.reduce((s, p) => s + p.y, 0) / 4;
+    expect(Math.abs(cx - 720)).toBeLessThan(15);
+    expect(Math.abs(cy - 960)).toBeLessThan(15);
+  });
+});
+
 describe('dotted prints', () => {
   it.each([
     ['dark dots on a light label (inkjet, dot-peen)', false, 'dots'],

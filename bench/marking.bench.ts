@@ -3,7 +3,7 @@
  * 10,000-code mix (all families, EAN-13), clean and with a fifth garbled; heap over 1,000,000 calls.
  * Rounds are interleaved so machine noise hits every parser alike; medians are reported.
  */
-import { GS1 } from '@point-of-sale/barcode-parser';
+import { Detector, GS1 } from '@point-of-sale/barcode-parser';
 import bark from 'bark-js';
 import { parseCode } from '../src/marking/index.js';
 import { codeMix, garble } from '../test/support/codes.js';
@@ -40,6 +40,8 @@ export default async function run(): Promise<void> {
       let i = 0;
       return () => GS1.parse(posInputs[i++ % posInputs.length]);
     })(),
+    // The same library as a POS meets it on raw scanner text: detect the symbology, then parse.
+    'point-of-sale+detect': (s) => GS1.parse({ value: s, symbology: Detector.detect(s)?.symbology ?? 'gs1-datamatrix', fnc1: 1 }),
     'bark-js': (s) => bark(s, { assumeGtin: true }),
   };
 
@@ -55,6 +57,11 @@ export default async function run(): Promise<void> {
       if (p.gtin === c.sample.gtin && serial === c.sample.serial) right['point-of-sale']++;
     } catch { /* counted as wrong */ }
     try {
+      const p = GS1.parse({ value: c.input, symbology: Detector.detect(c.input)?.symbology ?? 'gs1-datamatrix', fnc1: 1 });
+      const serial = p.elements?.find((e) => e.ai === '21')?.value ?? null;
+      if (p.gtin === c.sample.gtin && serial === c.sample.serial) right['point-of-sale+detect']++;
+    } catch { /* counted as wrong */ }
+    try {
       const b = bark(c.input, { assumeGtin: true });
       const g = b.elements.find((e) => e.ai === '01')?.value;
       const serial = b.elements.find((e) => e.ai === '21')?.value ?? null;
@@ -63,11 +70,12 @@ export default async function run(): Promise<void> {
   });
 
   const rounds = 9;
-  const times: Record<string, number[]> = { tanba: [], 'point-of-sale': [], 'bark-js': [], 'tanba-garbled': [] };
+  const times: Record<string, number[]> = { tanba: [], 'point-of-sale': [], 'point-of-sale+detect': [], 'bark-js': [], 'tanba-garbled': [] };
   for (let r = 0; r < rounds + 1; r++) {
     const sample: Record<string, number> = {
       tanba: timeRound(parsers.tanba, cleanInputs),
       'point-of-sale': timeRound(parsers['point-of-sale'], cleanInputs),
+      'point-of-sale+detect': timeRound(parsers['point-of-sale+detect'], cleanInputs),
       'bark-js': timeRound(parsers['bark-js'], cleanInputs),
       'tanba-garbled': timeRound(parsers.tanba, mixedInputs),
     };
@@ -76,12 +84,13 @@ export default async function run(): Promise<void> {
   }
   const rate = (k: string) => cleanInputs.length / median(times[k]);
   console.log(`mix: 10,000 codes (seed 42), ${rounds} interleaved rounds after a warm-up; medians`);
-  console.log(`parser            codes/s        right/10,000`);
-  for (const k of ['tanba', 'point-of-sale', 'bark-js']) {
-    console.log(`${k.padEnd(16)}  ${fmt(rate(k), 0).padStart(12)}   ${right[k]}`);
+  console.log(`parser                    codes/s        right/10,000`);
+  for (const k of ['tanba', 'point-of-sale', 'point-of-sale+detect', 'bark-js']) {
+    console.log(`${k.padEnd(20)}  ${fmt(rate(k), 0).padStart(12)}   ${right[k] ?? '-'}`);
   }
   console.log(`tanba with a fifth garbled: ${fmt(rate('tanba-garbled'), 0)} codes/s`);
-  console.log(`ratio tanba / point-of-sale (clean): ${fmt(rate('tanba') / rate('point-of-sale'), 2)}x`);
+  console.log(`ratio tanba / point-of-sale (clean, symbology given): ${fmt(rate('tanba') / rate('point-of-sale'), 2)}x`);
+  console.log(`ratio tanba / point-of-sale+detect (clean, raw text): ${fmt(rate('tanba') / rate('point-of-sale+detect'), 2)}x`);
   console.log(`ratio tanba / bark-js (clean):       ${fmt(rate('tanba') / rate('bark-js'), 2)}x`);
   console.log(`time ratio mixed-garbled / clean:    ${fmt(median(times['tanba-garbled']) / median(times.tanba), 2)}x`);
   // Per garble: the same 2,000 codes clean and garbled, time ratio (median of 7 rounds).

@@ -15,6 +15,7 @@ export interface HidDeviceLike {
   on(event: 'error', listener: (err: unknown) => void): unknown;
   removeAllListeners(event?: string): unknown;
   close(): Promise<void> | void;
+  sendFeatureReport?(data: number[]): Promise<number> | number;
 }
 
 /** As `HID.devicesAsync()` reports devices. */
@@ -93,6 +94,10 @@ export abstract class HidScanner extends BaseScanner {
 
   /** One input report from the device. */
   protected abstract onReport(report: Uint8Array): void;
+  /** Called after a successful open (e.g. vendor initialisation). Failures are ignored. */
+  protected async onOpened(device: HidDeviceLike): Promise<void> {
+    void device;
+  }
   /** Called when the device goes away, to drop half-assembled input. */
   protected abstract onDeviceLost(): void;
   /** Check before opening; return an error to refuse (e.g. keyboard mode on an OS that cannot read it). */
@@ -189,6 +194,7 @@ export abstract class HidScanner extends BaseScanner {
       this.lastFailureCode = d.code;
       this.scheduleReconnect();
     });
+    await this.onOpened(device).catch(() => undefined);
     this.backoff?.reset();
     this.lastFailureCode = null;
     this.setState('connected');

@@ -87,8 +87,10 @@ export class HidPosAssembler {
     if (report[0] !== HID_POS_REPORT_ID) return { kind: 'ignored', reason: 'report-id' };
     const first = this.size === 0 && this.chunks.length === 0;
     const layoutA = first ? detectLayoutA(report) : this.layout === 'A';
-    const dataStart = layoutA ? 5 : 2;
-    const dataEnd = layoutA ? 61 : 58;
+    // Continuation reports of Layout A normally repeat the AIM id; if one does not, its data starts at byte 2.
+    const aimHere = layoutA && (first || (isAimAt(report, 2) && String.fromCharCode(report[2], report[3], report[4]) === this.aim));
+    const dataStart = aimHere ? 5 : 2;
+    const dataEnd = aimHere ? 61 : layoutA ? 61 : 58;
     const len = Math.min(report[1], Math.max(0, Math.min(dataEnd, report.length) - dataStart));
     const continued = report.length >= 64 ? (report[63] & 0x01) === 1 : false;
     if (first) {

@@ -3,12 +3,17 @@
  * the continuation flag, AIM id and vendor code-id, reconnect on unplug. Works on Windows, macOS, Linux.
  */
 import { HidPosAssembler, HID_POS_USAGE, HID_POS_USAGE_PAGE, type HidPosAssemblerOptions } from './hid-pos-report.js';
-import { HidScanner, type HidDeviceInfo, type HidScannerOptions } from './hid-device.js';
+import { HidScanner, type HidDeviceInfo, type HidDeviceLike, type HidScannerOptions } from './hid-device.js';
 import { modeFromIds } from './vendors.js';
 
 export interface HidPosScannerOptions extends HidScannerOptions, HidPosAssemblerOptions {
   /** A continued message whose next report does not come within this many ms is dropped (default 1000). */
   continuationTimeoutMs?: number;
+  /**
+   * Send feature report 0xFE = [0x01] after opening, as WebHidBarcodeScanner does for Honeywell (0x0C2E)
+   * and Youjie (0x23D0). Its purpose is unverified; default: only for those two vendors.
+   */
+  honeywellFeatureReport?: boolean;
 }
 
 export class HidPosScanner extends HidScanner {
@@ -16,7 +21,7 @@ export class HidPosScanner extends HidScanner {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly continuationTimeoutMs: number;
 
-  constructor(options: HidPosScannerOptions) {
+  constructor(private readonly options: HidPosScannerOptions) {
     super('hid-pos', options);
     this.assembler = new HidPosAssembler(options);
     this.continuationTimeoutMs = options.continuationTimeoutMs ?? 1000;
@@ -38,6 +43,12 @@ export class HidPosScanner extends HidScanner {
         `${this.source.path} is not a HID POS scanner interface (it is in ${kind} mode). Switch the scanner to HID POS ` +
         '(or USB-COM) by scanning the setting code from its manual; tanba picks it up when it re-enumerates.',
     };
+  }
+
+  protected override async onOpened(device: HidDeviceLike): Promise<void> {
+    const vid = this.source.vendorId;
+    const want = this.options.honeywellFeatureReport ?? (vid === 0x0c2e || vid === 0x23d0);
+    if (want && device.sendFeatureReport) await device.sendFeatureReport([0xfe, 0x01]);
   }
 
   protected onReport(report: Uint8Array): void {

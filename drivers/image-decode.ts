@@ -3,11 +3,11 @@
  * `textMode: "Plain"`, raw `bytes` kept so GS survives), then — only when it finds nothing — a
  * fallback cascade on the luminance buffer, cheapest first, within a time budget:
  * 2× area downscale (averages noise away), local contrast normalisation (faint prints, uneven
- * light), then crops around the candidates zxing found but could not read, upscaled, sharpened or
+ * light), dark-module growing (dot-peen and inkjet dots), then crops around the candidates zxing found but could not read, upscaled, sharpened or
  * median-filtered. The worker thread (image-worker.ts) runs this; image.ts is the public face.
  */
 import { latin1 } from '../src/scan/event.js';
-import { crop, grayToRgba, localNormalize, median3, resize, sharpen, stretch, boxBlur, toGray, type Gray } from './image-enhance.js';
+import { boxBlur, crop, grayToRgba, growDark, growLight, localNormalize, median3, resize, sharpen, stretch, toGray, type Gray } from './image-enhance.js';
 import { zxingRead, type ReaderOptions, type ReadResult } from './image-zxing.js';
 import { decodePngGray, isPng } from './png-decode.js';
 
@@ -121,8 +121,18 @@ export async function decodeImageHere(input: ImageInput, options: ImageDecodeOpt
   }
   const direct = first.filter((r) => r.isValid);
   if (direct.length > 0 || !gray) return direct.map((r) => toCode(r, 'direct', identity));
+  // Big photos: run the fallback on a copy of at most ~2 megapixels (an area average, which also
+  // averages noise), and map positions back.
+  const pixels = gray.width * gray.height;
+  if (pixels > MAX_FALLBACK_PIXELS) {
+    const f = Math.sqrt(MAX_FALLBACK_PIXELS / pixels);
+    const codes = await fallback(resize(gray, f), options);
+    return codes.map((c) => ({ ...c, position: c.position.map((p) => ({ x: Math.round(p.x / f), y: Math.round(p.y / f) })) }));
+  }
   return fallback(gray, options);
 }
+
+const MAX_FALLBACK_PIXELS = 1920 * 1080;
 
 async function fallback(g: Gray, options: ImageDecodeOptions): Promise<ImageCode[]> {
   const opts = readerOptions(options);
@@ -143,6 +153,15 @@ async function fallback(g: Gray, options: ImageDecodeOptions): Promise<ImageCode
   const baseMap: Mapping = { scale: half ? 0.5 : 1, dx: 0, dy: 0 };
   {
     const r = await attempt('contrast', localNormalize(boxBlur(base, 1), 10), baseMap);
+    if (r) return r;
+    if (Date.now() > deadline) return [];
+  }
+  // 2b. Dotted prints (dot-peen, inkjet): grow the dark dots until neighbouring modules touch.
+  for (const [name, grow] of [
+    ['dots', growDark],
+    ['dots-light', growLight],
+  ] as [string, (x: Gray, r: number) => Gray][]) {
+    const r = await attempt(name, grow(g, 1), { scale: 1, dx: 0, dy: 0 });
     if (r) return r;
     if (Date.now() > deadline) return [];
   }

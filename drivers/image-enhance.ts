@@ -229,3 +229,42 @@ export function crop(g: Gray, x: number, y: number, w: number, h: number): Gray 
   for (let yy = 0; yy < H; yy++) out.set(g.data.subarray((y0 + yy) * g.width + x0, (y0 + yy) * g.width + x0 + W), yy * W);
   return { data: out, width: W, height: H };
 }
+
+/** Grey-level minimum over a (2r+1)² window (separable): grows dark modules, so dot-peen and inkjet dots join up. */
+export function growDark(g: Gray, r = 1): Gray {
+  const { width: W, height: H, data } = g;
+  const tmp = new Uint8Array(W * H);
+  const out = new Uint8Array(W * H);
+  for (let y = 0; y < H; y++) {
+    const row = y * W;
+    for (let x = 0; x < W; x++) {
+      let m = 255;
+      const x0 = x - r < 0 ? 0 : x - r;
+      const x1 = x + r >= W ? W - 1 : x + r;
+      for (let k = x0; k <= x1; k++) if (data[row + k] < m) m = data[row + k];
+      tmp[row + x] = m;
+    }
+  }
+  for (let y = 0; y < H; y++) {
+    const y0 = y - r < 0 ? 0 : y - r;
+    const y1 = y + r >= H ? H - 1 : y + r;
+    for (let x = 0; x < W; x++) {
+      let m = 255;
+      for (let k = y0; k <= y1; k++) if (tmp[k * W + x] < m) m = tmp[k * W + x];
+      out[y * W + x] = m;
+    }
+  }
+  return { data: out, width: W, height: H };
+}
+
+/** Grey-level negative. */
+export function invert(g: Gray): Gray {
+  const out = new Uint8Array(g.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = 255 - g.data[i];
+  return { data: out, width: g.width, height: g.height };
+}
+
+/** Grows light modules: the dotted-print pass for light-on-dark marking (laser on dark material). */
+export function growLight(g: Gray, r = 1): Gray {
+  return invert(growDark(invert(g), r));
+}

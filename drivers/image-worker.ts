@@ -8,9 +8,22 @@ interface Request {
   options: ImageDecodeOptions;
 }
 
-parentPort?.on('message', (req: Request) => {
+/** Frame buffers the main thread lent us go back with the answer, so it can reuse them without allocating. */
+function lent(req: Request & { recycle?: boolean }): ArrayBuffer[] {
+  if (!req.recycle || req.input instanceof Uint8Array) return [];
+  const b = req.input.data.buffer;
+  return b instanceof ArrayBuffer ? [b] : [];
+}
+
+parentPort?.on('message', (req: Request & { recycle?: boolean }) => {
   decodeImageHere(req.input, req.options).then(
-    (codes) => parentPort!.postMessage({ id: req.id, codes }, codes.map((c) => c.bytes.buffer as ArrayBuffer)),
-    (err: unknown) => parentPort!.postMessage({ id: req.id, error: err instanceof Error ? err.message : String(err) }),
+    (codes) => {
+      const back = lent(req);
+      parentPort!.postMessage({ id: req.id, codes, recycled: back[0] }, [...codes.map((c) => c.bytes.buffer as ArrayBuffer), ...back]);
+    },
+    (err: unknown) => {
+      const back = lent(req);
+      parentPort!.postMessage({ id: req.id, error: err instanceof Error ? err.message : String(err), recycled: back[0] }, back);
+    },
   );
 });

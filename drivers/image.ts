@@ -33,6 +33,14 @@ interface Pending {
 }
 
 let worker: Worker | null = null;
+/** Frame-sized buffers that came back from the worker, reused for the next frame copy. */
+const bufferPool: ArrayBuffer[] = [];
+
+function frameBuffer(bytes: number): ArrayBuffer {
+  const i = bufferPool.findIndex((b) => b.byteLength === bytes);
+  if (i >= 0) return bufferPool.splice(i, 1)[0];
+  return new ArrayBuffer(bytes);
+}
 let nextId = 1;
 const pending = new Map<number, Pending>();
 
@@ -48,7 +56,8 @@ function spawnWorker(): Worker {
   } else {
     w = new Worker(new URL('./image-worker.js', here));
   }
-  w.on('message', (msg: { id: number; codes?: ImageCode[]; error?: string }) => {
+  w.on('message', (msg: { id: number; codes?: ImageCode[]; error?: string; recycled?: ArrayBuffer }) => {
+    if (msg.recycled && bufferPool.length < 3) bufferPool.push(msg.recycled);
     const p = pending.get(msg.id);
     if (!p) return;
     pending.delete(msg.id);
@@ -87,11 +96,13 @@ function inWorker(input: ImageInput, options: DecodeImageOptions): Promise<Image
       w.postMessage({ id, input: frame, options: decodeOptions }, [frame.data.buffer]);
       return;
     }
-    // One memcpy and a transfer are cheaper than structured-cloning megabytes of pixels.
-    const copy = frame.data.slice();
-    w.postMessage({ id, input: { data: copy, width: frame.width, height: frame.height, format: frame.format }, options: decodeOptions }, [
-      copy.buffer as ArrayBuffer,
-    ]);
+    // One memcpy into a recycled buffer and a transfer are cheaper than structured-cloning megabytes of pixels.
+    const copy = new Uint8ClampedArray(frameBuffer(frame.data.byteLength));
+    copy.set(frame.data);
+    w.postMessage(
+      { id, input: { data: copy, width: frame.width, height: frame.height, format: frame.format }, options: decodeOptions, recycle: true },
+      [copy.buffer],
+    );
   });
 }
 

@@ -185,6 +185,10 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
     if (!p.success) return reply.code(400).send({ error: 'bad-seed', issues: p.error.issues.slice(0, 10) });
     return { ok: true, count: state.seed(p.data.codes) };
   });
+  app.get('/_emulator/codes', async (req) => {
+    const limit = Math.min(100_000, Math.max(1, Number((req.query as { limit?: string }).limit ?? 1000) || 1000));
+    return [...state.codes.values()].slice(0, limit);
+  });
   app.get('/_emulator/codes/:code', async (req, reply) => {
     const rec = state.lookup(decodeURIComponent((req.params as { code: string }).code));
     return rec ?? reply.code(404).send({ error: 'not-found' });

@@ -109,6 +109,8 @@ export const trueApiConfigSchema = z.object({
   receiptAction: z.string().default('RETAIL'),
   /** [I] `return_type` of LP_RETURN for a retail return. */
   returnType: z.string().default('RETAIL_RETURN'),
+  /** [I] Code form in LK_RECEIPT `products[].cis`: the KI (default) or the full KM. */
+  documentCodeForm: z.enum(['ki', 'km']).default('ki'),
   /** Codes per `codes/check` call (clients use 100; the official maximum is open). */
   maxCodesPerCodesCheck: z.number().int().min(1).default(100),
 });

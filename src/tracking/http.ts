@@ -102,12 +102,12 @@ export class HttpClient {
       httpsAgent: this.httpsAgent,
       headers: { Accept: '*/*', ...options.headers },
       validateStatus: (s) => s >= 200 && s < 300,
-      // Keep bodies as the server sent them when they are not JSON (xTrace may answer ZIP or text).
+      // Parse JSON when the body is JSON; keep it as text when it is not (no throw: validation decides).
       transitional: { silentJSONParsing: true, forcedJSONParsing: true, clarifyTimeoutError: true },
     });
   }
 
-  /** Back-off step for retry n (1-based): full jitter over base·2^(n-1), capped. */
+  /** Back-off step for retry n (1-based): "equal jitter" — between half and all of base·2^(n-1), capped. */
   backoffMs(n: number): number {
     const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (n - 1));
     return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);

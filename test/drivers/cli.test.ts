@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { unescapeArg } from '../../src/cli/commands/scan.js';
+import { parseUsbSpec, unescapeArg } from '../../src/cli/commands/scan.js';
 import { pngOf } from './support/synth.js';
 import { startPtyPair, waitUntil, Wire } from './support/pty.js';
 
@@ -75,6 +75,13 @@ describe('tanba scan', () => {
     const { code, stderr } = await run(['scan', '--stdin', '--serial', '/dev/null']);
     expect(code).toBe(1);
     expect(stderr).toMatch(/exactly one/);
+  });
+
+  it('reads usb:vid:pid[:serial] device specs', () => {
+    expect(parseUsbSpec('usb:0C2E:0b07')).toEqual({ vendorId: 0x0c2e, productId: 0x0b07 });
+    expect(parseUsbSpec('usb:1eab:1d06:SN 42')).toEqual({ vendorId: 0x1eab, productId: 0x1d06, serialNumber: 'SN 42' });
+    expect(parseUsbSpec('/dev/ttyACM0')).toBeNull();
+    expect(parseUsbSpec('usb:12:34')).toBeNull();
   });
 
   it('unescapes --suffix', () => {

@@ -2,7 +2,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { KeyboardReportDecoder } from '../../drivers/hid-keyboard-decoder.js';
 import { openHidKeyboardScanner, type HidKeyboardScanner } from '../../drivers/hid-keyboard.js';
-import type { ScanEvent, ScannerError } from '../../src/scan/types.js';
+import type { ScanEvent, ScannerError, ScannerStatus } from '../../src/scan/types.js';
+import { DriverUnavailableError } from '../../drivers/load-native.js';
+import { driverUnavailable } from '../../src/scan/errors.js';
 import { nextEvent } from './support/events.js';
 import { FakeHidBus, hex } from './support/fake-hid.js';
 import { KB_ALT_083, KB_ALT_NUMPAD, KB_CTRL_BRACKET, KB_F8, reports8, SHORT_KM } from './fixtures/hid-reports.js';
@@ -82,6 +84,39 @@ describe('HID keyboard driver', () => {
     const reports = reports8(KB_CTRL_BRACKET);
     bus.last().replay(reports.slice(0, -2)); // everything but Enter
     expect((await got).text).toBe(SHORT_KM);
+  });
+
+  it('loses a half-typed scan on unplug with frame-incomplete, then reads again after replug', async () => {
+    const bus = new FakeHidBus();
+    bus.plug(info);
+    scanner = openHidKeyboardScanner({ path: info.path, open: bus.open, list: bus.list, reconnect: { minDelayMs: 5, maxDelayMs: 10 } });
+    await scanner.waitForState('connected');
+    const lost = nextEvent<ScannerError>(scanner, 'error', (e) => e.code === 'frame-incomplete');
+    const down = nextEvent<ScannerStatus>(scanner, 'status', (st) => st.state === 'disconnected');
+    bus.last().replay(reports8(KB_CTRL_BRACKET).slice(0, 10));
+    bus.unplug(info.path);
+    expect((await lost).message).toMatch(/unfinished scan/);
+    expect((await down).code).toBe('device-gone');
+    bus.plug(info);
+    await scanner.waitForState('connected');
+    const got = nextEvent<ScanEvent>(scanner, 'scan');
+    bus.last().replay(reports8(KB_F8));
+    expect((await got).text).toBe(SHORT_KM);
+  });
+
+  it('says how to fix a missing libusb instead of crashing, and does not retry', async () => {
+    const s = openHidKeyboardScanner({
+      path: '/dev/hidraw3',
+      platform: 'linux',
+      list: async () => {
+        throw new DriverUnavailableError(driverUnavailable('node-hid', new Error('libusb-1.0.so.0: cannot open shared object file')));
+      },
+    });
+    const err = await nextEvent<ScannerError>(s, 'error');
+    expect(err.code).toBe('driver-unavailable');
+    expect(err.message).toMatch(/libusb-1\.0-0/);
+    expect(s.state).toBe('disconnected');
+    await s.close();
   });
 
   it('refuses on Windows and macOS with advice to switch the scanner mode', async () => {

@@ -38,6 +38,17 @@ describe('HID POS report assembly', () => {
     expect(last.kind === 'message' && Buffer.from(last.message.bytes).toString('latin1')).toBe(LONG_KM);
   });
 
+  it('joins a Layout A continuation report that does not repeat the AIM id (data from byte 2)', () => {
+    const second = new Uint8Array(64);
+    const tail = LAYOUT_A_LONG[1].subarray(5, 5 + LAYOUT_A_LONG[1][1]);
+    second[0] = 2;
+    second[1] = tail.length;
+    second.set(tail, 2);
+    second[61] = 0x77;
+    const { last } = feed([LAYOUT_A_LONG[0], second]);
+    expect(last.kind === 'message' && Buffer.from(last.message.bytes).toString('latin1')).toBe(LONG_KM);
+  });
+
   it('reads Layout B (Newland) with the AIM prefix inside the data', () => {
     const { last } = feed(LAYOUT_B_LONG);
     expect(last.kind).toBe('message');
@@ -85,6 +96,7 @@ describe('HID POS driver with an injected device', () => {
     expect(scan.text).toBe(LONG_KM);
     expect(scan.vendorCodeId).toBe('w');
     expect(scan.source).toMatchObject({ driver: 'hid-pos', path: info.path, vendorId: 0x0c2e, productId: 0x0b81 });
+    expect(bus.last().featureReports).toEqual([[0xfe, 0x01]]); // the Honeywell quirk, sent once after open
   });
 
   it('drops a continued message whose next report never comes, with an error', async () => {

@@ -8,7 +8,7 @@ import { zxingRead } from '../../drivers/image-zxing.js';
 import type { ScanEvent } from '../../src/scan/types.js';
 import { collect, nextEvent } from './support/events.js';
 import { pngOf, renderFrame, symbolOf, toRgba } from './support/synth.js';
-import { frameSet, SET_KM } from './support/frame-set.js';
+import { frameSet, SET_KM, SET_KM_BRACKETED } from './support/frame-set.js';
 import { encodePng } from './support/png-encode.js';
 import { decodePngGray } from '../../drivers/png-decode.js';
 
@@ -123,6 +123,36 @@ describe('fallback pass', () => {
     }
     expect(ours, `ours ${ours} vs bare ${bare} of ${set.length}`).toBeGreaterThanOrEqual(bare + 3);
     expect(fallbackPasses.size).toBeGreaterThan(0);
+  });
+});
+
+describe('big photos', () => {
+  it('runs the fallback on a ≤2-megapixel copy and maps positions back to the photo', async () => {
+    const sym = await symbolOf(SET_KM_BRACKETED);
+    const g = renderFrame(sym, { width: 2400, height: 1600, scale: 8, noise: 110, seed: 4, angle: 10, cx: 0.3, cy: 0.6 });
+    const bare = await zxingRead(toRgba(g), { formats: ['DataMatrix', 'QRCode', 'Code128', 'EAN13', 'EAN8'], textMode: 'Plain', maxNumberOfSymbols: 1 });
+    expect(bare.filter((r) => r.isValid)).toHaveLength(0);
+    const [code] = await decodeImage(g, { fallbackBudgetMs: 3000 });
+    expect(code.text).toBe(SET_KM);
+    expect(code.pass).not.toBe('direct');
+    const cx = code.position.reduce((s, p) => s + p.x, 0) / 4;
+    const cy = code.position.reduce((s, p) => s + p.y, 0) / 4;
+    expect(Math.abs(cx - 720)).toBeLessThan(15);
+    expect(Math.abs(cy - 960)).toBeLessThan(15);
+  });
+});
+
+describe('dotted prints', () => {
+  it.each([
+    ['dark dots on a light label (inkjet, dot-peen)', false, 'dots'],
+    ['light dots on dark material (laser marking)', true, 'dots-light'],
+  ])('reads %s that a bare call misses', async (_n, inverted, pass) => {
+    const sym = await symbolOf(BRACKETED);
+    const g = renderFrame(sym, { width: 640, height: 480, scale: 4, dots: 0.6, angle: 15, noise: 8, seed: 3, inverted, dark: 40, light: 210 });
+    const bare = await zxingRead(toRgba(g), { formats: ['DataMatrix', 'QRCode', 'Code128', 'EAN13', 'EAN8'], textMode: 'Plain', maxNumberOfSymbols: 1 });
+    expect(bare.filter((r) => r.isValid)).toHaveLength(0);
+    const codes = await decodeImage(g, { fallbackBudgetMs: 2000 });
+    expect(codes.map((c) => [c.text, c.pass])).toEqual([[KM, pass]]);
   });
 });
 

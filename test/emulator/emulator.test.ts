@@ -50,6 +50,7 @@ describe('admin surface', () => {
     expect((await call(emu, 'POST', '/_emulator/codes', { codes: [{ code: km(1), status: 'introduced', mrp: 5000 }, { code: ki(2), status: 'EMITTED' }] })).json).toEqual({ ok: true, count: 2 });
     const rec = (await call(emu, 'GET', `/_emulator/codes/${encodeURIComponent(ki(1))}`)).json as Record<string, unknown>;
     expect(rec).toMatchObject({ ki: ki(1), km: km(1), status: 'INTRODUCED', mrp: 5000, gtin: '04600439931256' });
+    expect(((await call(emu, 'GET', '/_emulator/codes?limit=1')).json as unknown[]).length).toBe(1);
     const bad = await call(emu, 'POST', '/_emulator/codes', { codes: [{ code: '', status: 'X' }] });
     expect(bad.status).toBe(400);
     expect((bad.json as { error: string }).error).toBe('bad-seed');

@@ -46,6 +46,15 @@ export function unescapeArg(s: string): string {
   });
 }
 
+/** `usb:vvvv:pppp[:serial]` → USB ids to find the device by (its path may change after a replug). */
+export function parseUsbSpec(s: string): { vendorId: number; productId: number; serialNumber?: string } | null {
+  const m = /^usb:([0-9a-f]{4}):([0-9a-f]{4})(?::(.+))?$/i.exec(s);
+  if (!m) return null;
+  const out: { vendorId: number; productId: number; serialNumber?: string } = { vendorId: parseInt(m[1], 16), productId: parseInt(m[2], 16) };
+  if (m[3]) out.serialNumber = m[3];
+  return out;
+}
+
 function parseIntOption(v: string, name: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, not ${JSON.stringify(v)}`);
@@ -68,9 +77,9 @@ export function register(program: Command): void {
   program
     .command('scan')
     .description('read scans from a scanner and print one JSON line per scan (ParseResult + source, symbology, at)')
-    .option('--serial <path>', 'serial / USB-COM port, e.g. /dev/ttyACM0 or COM3')
+    .option('--serial <path>', 'serial / USB-COM port, e.g. /dev/ttyACM0 or COM3, or usb:vid:pid[:serial] to follow it across replugs')
     .option('--baud <n>', 'baud rate for RS-232 scanners', '9600')
-    .option('--hid <path>', 'HID POS scanner (usage page 0x8C) device path')
+    .option('--hid <path>', 'HID POS scanner (usage page 0x8C) device path, or usb:vid:pid[:serial]')
     .option('--hid-keyboard <path>', 'keyboard-mode scanner read raw through hidraw (Linux only)')
     .option('--stdin', 'one scan per line from stdin (keyboard wedge or pipe; JSON string lines are unescaped)')
     .option('--suffix <text>', 'extra end-of-frame text for serial scanners (CR/LF always end a frame)')
@@ -83,15 +92,19 @@ export function register(program: Command): void {
       if (chosen !== 1) throw new Error('give exactly one of --serial <path>, --hid <path>, --hid-keyboard <path>, --stdin');
       const dedupeWindowMs = parseIntOption(opts.dedupeMs ?? '1000', '--dedupe-ms');
       let scanner: Scanner;
+      const where = (p: string) => {
+        const match = parseUsbSpec(p);
+        return match ? { match } : { path: p };
+      };
       if (opts.serial) {
         scanner = openSerialScanner({
-          path: opts.serial,
+          ...where(opts.serial),
           baudRate: parseIntOption(opts.baud ?? '9600', '--baud'),
           suffix: opts.suffix ? unescapeArg(opts.suffix) : null,
           dedupeWindowMs,
         });
-      } else if (opts.hid) scanner = openHidPosScanner({ path: opts.hid, dedupeWindowMs });
-      else if (opts.hidKeyboard) scanner = openHidKeyboardScanner({ path: opts.hidKeyboard, dedupeWindowMs });
+      } else if (opts.hid) scanner = openHidPosScanner({ ...where(opts.hid), dedupeWindowMs });
+      else if (opts.hidKeyboard) scanner = openHidKeyboardScanner({ ...where(opts.hidKeyboard), dedupeWindowMs });
       else scanner = openStdinScanner({ dedupeWindowMs });
 
       scanner.on('status', (s: ScannerStatus) => {

@@ -4,11 +4,16 @@ import type { HidDeviceInfo, HidDeviceLike } from '../../../drivers/hid-device.j
 
 export class FakeHidDevice extends EventEmitter implements HidDeviceLike {
   closed = false;
+  readonly featureReports: number[][] = [];
   constructor(readonly path: string) {
     super();
   }
   replay(reports: Uint8Array[]): void {
     for (const r of reports) this.emit('data', Buffer.from(r));
+  }
+  sendFeatureReport(data: number[]): Promise<number> {
+    this.featureReports.push(data);
+    return Promise.resolve(data.length);
   }
   unplug(): void {
     this.emit('error', new Error('could not read from HID device'));

@@ -63,6 +63,10 @@ export interface FrameSpec {
   noise?: number;
   /** Fraction of pixels flipped to black/white. */
   saltPepper?: number;
+  /** Draw dark modules as round dots of this diameter (fraction of a module), as dot-peen or inkjet prints them. */
+  dots?: number;
+  /** Draw the symbol light-on-dark (laser marking on dark material). */
+  inverted?: boolean;
   seed?: number;
 }
 
@@ -93,7 +97,7 @@ export function renderFrame(sym: Symbol2D | null, spec: FrameSpec = {}): GrayFra
   const sin = Math.sin(a);
   const cx = (spec.cx ?? 0.5) * W;
   const cy = (spec.cy ?? 0.5) * H;
-  const f = new Float32Array(W * H).fill(light);
+  const f = new Float32Array(W * H).fill(spec.inverted ? dark : light);
   if (sym) {
     const hw = (sym.width * scale) / 2;
     const hh = (sym.height * scale) / 2;
@@ -110,8 +114,10 @@ export function renderFrame(sym: Symbol2D | null, spec: FrameSpec = {}): GrayFra
             const v = (-dx * sin + dy * cos + hh) / scale;
             const mu = Math.floor(u);
             const mv = Math.floor(v);
-            const isDark = mu >= 0 && mv >= 0 && mu < sym.width && mv < sym.height && sym.modules[mv * sym.width + mu] === 1;
-            acc += isDark ? dark : light;
+            let isDark = mu >= 0 && mv >= 0 && mu < sym.width && mv < sym.height && sym.modules[mv * sym.width + mu] === 1;
+            if (isDark && spec.dots) isDark = Math.hypot(u - mu - 0.5, v - mv - 0.5) <= spec.dots / 2;
+            if (spec.inverted) acc += isDark ? light : dark;
+            else acc += isDark ? dark : light;
           }
         }
         f[y * W + x] = acc / (SS * SS);

@@ -166,6 +166,8 @@ export class Relay {
           else {
             const due = await this.store.nextDueAt();
             waitMs = due === null ? 60_000 : Math.max(0, due - this.now());
+            // Due but not claimable (e.g. leased elsewhere): never spin.
+            if (recs.length === 0 && waitMs < 20) waitMs = 20;
           }
         } else waitMs = 60_000;
       } catch (e) {
@@ -174,8 +176,11 @@ export class Relay {
         waitMs = 1000;
       }
       if (!this.running) break;
+      // Yield to I/O between rounds: the store answers synchronously underneath.
+      await new Promise<void>((r) => setImmediate(r));
       if (this.kicked) continue;
       if (waitMs <= 0 && this.inFlight.size < this.concurrency) continue;
+      if (!this.running || this.kicked) continue;
       await new Promise<void>((resolve) => {
         const t = setTimeout(done, Math.min(waitMs, 60_000));
         function done() {

@@ -254,9 +254,11 @@ export class Relay {
         await this.limiter.take(this.stopController.signal);
         try {
           const out = await fn();
+          this.limiter.succeeded();
           this.noteTracking(true);
           return out;
         } catch (e) {
+          if (isTrackingError(e) && (e.details.status === 429 || e.code === 'rate-limited')) this.limiter.throttled();
           this.noteTracking(false, e);
           throw e;
         }

@@ -43,6 +43,11 @@ export interface RelayOptions {
    * has surely finished on the server. Default 30 s.
    */
   reconcileDelayMs?: number;
+  /**
+   * Reconciliation searches documents received from (first send − margin) to (now + margin).
+   * The margin covers clock skew between the till and the system. Default 15 minutes.
+   */
+  reconcileMarginMs?: number;
   /** Wait before the first confirmation poll of a sent document. Default 2 s (then back-off). */
   confirmDelayMs?: number;
   /** How long a claimed unknown/sent record is reserved for this worker. Default 60 s. */
@@ -332,8 +337,9 @@ export class Relay {
   private async reconcile(r: StoredRecord): Promise<void> {
     const now = this.now();
     const firstSent = r.firstSentAt ?? Date.parse(r.createdAt);
-    const from = new Date(Math.min(firstSent, Date.parse(r.createdAt)) - 15 * 60_000).toISOString();
-    const to = new Date(now + 15 * 60_000).toISOString();
+    const margin = this.opts.reconcileMarginMs ?? 15 * 60_000;
+    const from = new Date(firstSent - margin).toISOString();
+    const to = new Date(now + margin).toISOString();
     let docs: DocumentInfo[];
     try {
       docs = await this.call(() => this.tracking.findDocuments(r.id, from, to));

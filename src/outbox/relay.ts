@@ -43,6 +43,11 @@ export interface RelayOptions {
    * has surely finished on the server. Default 30 s.
    */
   reconcileDelayMs?: number;
+  /**
+   * Reconciliation searches documents received from (first send − margin) to (now + margin).
+   * The margin covers clock skew between the till and the system. Default 15 minutes.
+   */
+  reconcileMarginMs?: number;
   /** Wait before the first confirmation poll of a sent document. Default 2 s (then back-off). */
   confirmDelayMs?: number;
   /** How long a claimed unknown/sent record is reserved for this worker. Default 60 s. */
@@ -166,6 +171,8 @@ export class Relay {
           else {
             const due = await this.store.nextDueAt();
             waitMs = due === null ? 60_000 : Math.max(0, due - this.now());
+            // Due but not claimable (e.g. leased elsewhere): never spin.
+            if (recs.length === 0 && waitMs < 20) waitMs = 20;
           }
         } else waitMs = 60_000;
       } catch (e) {
@@ -174,8 +181,11 @@ export class Relay {
         waitMs = 1000;
       }
       if (!this.running) break;
+      // Yield to I/O between rounds: the store answers synchronously underneath.
+      await new Promise<void>((r) => setImmediate(r));
       if (this.kicked) continue;
       if (waitMs <= 0 && this.inFlight.size < this.concurrency) continue;
+      if (!this.running || this.kicked) continue;
       await new Promise<void>((resolve) => {
         const t = setTimeout(done, Math.min(waitMs, 60_000));
         function done() {
@@ -249,9 +259,11 @@ export class Relay {
         await this.limiter.take(this.stopController.signal);
         try {
           const out = await fn();
+          this.limiter.succeeded();
           this.noteTracking(true);
           return out;
         } catch (e) {
+          if (isTrackingError(e) && (e.details.status === 429 || e.code === 'rate-limited')) this.limiter.throttled();
           this.noteTracking(false, e);
           throw e;
         }
@@ -325,8 +337,9 @@ export class Relay {
   private async reconcile(r: StoredRecord): Promise<void> {
     const now = this.now();
     const firstSent = r.firstSentAt ?? Date.parse(r.createdAt);
-    const from = new Date(Math.min(firstSent, Date.parse(r.createdAt)) - 15 * 60_000).toISOString();
-    const to = new Date(now + 15 * 60_000).toISOString();
+    const margin = this.opts.reconcileMarginMs ?? 15 * 60_000;
+    const from = new Date(firstSent - margin).toISOString();
+    const to = new Date(now + margin).toISOString();
     let docs: DocumentInfo[];
     try {
       docs = await this.call(() => this.tracking.findDocuments(r.id, from, to));

@@ -180,7 +180,11 @@ export class SqliteSaleStore implements SaleStore {
       ),
       lease: db.prepare(`UPDATE records SET next_attempt_at = ? WHERE id = ?`),
       recover: db.prepare(`UPDATE records SET state = 'unknown', updated_at = ?, next_attempt_at = ? WHERE state = 'sending'`),
-      nextDue: db.prepare(`SELECT MIN(next_attempt_at) AS t FROM records WHERE dead = 0 AND state IN ('queued','unknown','sent') AND next_attempt_at IS NOT NULL`),
+      nextDue: db.prepare(
+        `SELECT MIN(next_attempt_at) AS t FROM records r WHERE r.dead = 0 AND r.state IN ('queued','unknown','sent') AND r.next_attempt_at IS NOT NULL
+           AND (r.type = 'sale' OR r.state <> 'queued' OR NOT EXISTS (
+             SELECT 1 FROM records s WHERE s.id = r.sale_id AND s.type = 'sale' AND s.state IN ('queued','sending','unknown')))`,
+      ),
       dead: db.prepare(`SELECT * FROM records WHERE dead = 1 ORDER BY seq`),
       lastKind: db.prepare(`SELECT kind FROM record_codes WHERE ki = ? ORDER BY seq DESC LIMIT 1`),
       countByState: db.prepare(`SELECT state, dead, COUNT(*) AS n, MIN(created_at) AS oldest FROM records GROUP BY state, dead`),

@@ -16,12 +16,14 @@ import { openSqliteStore, type SqliteStoreOptions } from '../outbox/sqlite-store
 import type { SaleStore, StoredRecord } from '../outbox/store.js';
 import type { RecordInfo, ReturnInput, SaleInput } from '../outbox/types.js';
 import type { Scanner, ScanEvent } from '../scan/types.js';
+import type { TrackingConfig } from '../tracking/config.js';
+import { createTrackingSystem } from '../tracking/factory.js';
 import type { TrackingSystem } from '../tracking/types.js';
 import type { Terminal, TerminalStatus } from './types.js';
 
 export interface TerminalConfig {
-  /** The tracking system (an adapter from `createTrackingSystem`, or any TrackingSystem). */
-  tracking: TrackingSystem;
+  /** A TrackingSystem (e.g. from `createTrackingSystem`), or the adapter config to build one from. */
+  tracking: TrackingSystem | TrackingConfig;
   /** A ready SaleStore, or SQLite options. Default: `tanba-sales.db` in the working folder. */
   store?: SaleStore | Partial<SqliteStoreOptions>;
   country?: Country;
@@ -39,6 +41,10 @@ export interface TerminalConfig {
   now?: () => number;
 }
 
+function isTrackingSystem(x: unknown): x is TrackingSystem {
+  return typeof x === 'object' && x !== null && typeof (x as TrackingSystem).checkCodes === 'function';
+}
+
 function isStore(x: unknown): x is SaleStore {
   return typeof x === 'object' && x !== null && typeof (x as SaleStore).append === 'function';
 }
@@ -49,6 +55,8 @@ class TanbaTerminal extends EventEmitter implements Terminal {
 
   constructor(
     private readonly config: TerminalConfig,
+    private readonly tracking: TrackingSystem,
+    private readonly ownsTracking: boolean,
     private readonly store: SaleStore,
     private readonly ownsStore: boolean,
     private readonly decider: Decider,
@@ -109,7 +117,7 @@ class TanbaTerminal extends EventEmitter implements Terminal {
   }
 
   private checkDocumentSize(n: number, id: string): void {
-    const max = this.config.tracking.limits.maxCodesPerDocument;
+    const max = this.tracking.limits.maxCodesPerDocument;
     if (n > max)
       throw new StoreError('invalid-sale', `Sale ${id} has ${n} marked items; the tracking system takes at most ${max} per document. Split the receipt.`, { id });
   }
@@ -151,7 +159,7 @@ class TanbaTerminal extends EventEmitter implements Terminal {
     let tokenExpiresAt: string | null = null;
     try {
       const h = await Promise.race([
-        this.config.tracking.health(),
+        this.tracking.health(),
         new Promise<null>((r) => setTimeout(() => r(null), 1000).unref()),
       ]);
       tokenExpiresAt = h?.tokenExpiresAt ?? null;
@@ -182,12 +190,15 @@ class TanbaTerminal extends EventEmitter implements Terminal {
     for (const { scanner, fn } of this.scanListeners) scanner.off('scan', fn);
     await this.relay?.stop();
     if (this.ownsStore) await this.store.close();
+    if (this.ownsTracking) await this.tracking.close?.();
   }
 }
 
 /** Build a terminal: opens the store, starts the relay (resuming anything left from a restart). */
 export async function createTerminal(config: TerminalConfig): Promise<Terminal & TanbaTerminalExtras> {
   const now = config.now ?? Date.now;
+  const ownsTracking = !isTrackingSystem(config.tracking);
+  const tracking = isTrackingSystem(config.tracking) ? config.tracking : createTrackingSystem({ now, ...config.tracking } as TrackingConfig);
   const ownsStore = !isStore(config.store);
   const store: SaleStore = isStore(config.store)
     ? config.store
@@ -195,7 +206,7 @@ export async function createTerminal(config: TerminalConfig): Promise<Terminal &
   try {
     const decider = createDecider({
       ...(config.decision ?? {}),
-      tracking: config.tracking,
+      tracking,
       soldHere: store,
       now,
       country: config.country,
@@ -205,12 +216,13 @@ export async function createTerminal(config: TerminalConfig): Promise<Terminal &
     const relay =
       config.relay?.enabled === false
         ? null
-        : createRelay({ ...(config.relay ?? {}), store, tracking: config.tracking, now, onChange: (info) => terminal?.emit('record', info) });
-    terminal = new TanbaTerminal(config, store, ownsStore, decider, relay, now);
+        : createRelay({ ...(config.relay ?? {}), store, tracking, now, onChange: (info) => terminal?.emit('record', info) });
+    terminal = new TanbaTerminal(config, tracking, ownsTracking, store, ownsStore, decider, relay, now);
     await relay?.start();
     return terminal;
   } catch (e) {
     if (ownsStore) await store.close().catch(() => undefined);
+    if (ownsTracking) await tracking.close?.().catch(() => undefined);
     throw e;
   }
 }

@@ -11,6 +11,7 @@ import { EventHub } from './events.js';
 import { closeLogger, createLogger } from './logger.js';
 import { type AgentMetrics, createMetrics } from './metrics.js';
 import { buildServer } from './server.js';
+import { statusSource } from './status.js';
 import { createTerminalFromConfig } from './terminal-factory.js';
 import { version } from './version.js';
 
@@ -44,11 +45,12 @@ export async function createAgent(opts: CreateAgentOptions): Promise<Agent> {
   const logger = opts.logger ?? createLogger(config);
   const ownsTerminal = !opts.terminal;
   const terminal = opts.terminal ?? (await createTerminalFromConfig(config, logger));
-  const hub = new EventHub(terminal, { onError: (err) => logger.warn({ err }, 'event delivery failed') });
-  const metrics = createMetrics(terminal, { defaultMetrics: opts.processMetrics });
+  const status = statusSource(terminal, config, startedAt);
+  const hub = new EventHub(terminal, { onError: (err) => logger.warn({ err }, 'event delivery failed'), status });
+  const metrics = createMetrics(terminal, { defaultMetrics: opts.processMetrics, status });
   let server: FastifyInstance;
   try {
-    server = await buildServer({ config, terminal, hub, metrics, logger, startedAt });
+    server = await buildServer({ config, terminal, hub, metrics, logger, startedAt, status });
     await server.listen({ host: config.http.host, port: config.http.port });
   } catch (err) {
     hub.close();

@@ -23,7 +23,7 @@ export class EventHub {
 
   constructor(
     private readonly terminal: Terminal,
-    private readonly opts: { keep?: number; statusThrottleMs?: number; onError?: (e: unknown) => void } = {},
+    private readonly opts: { keep?: number; statusThrottleMs?: number; onError?: (e: unknown) => void; status?: () => Promise<TerminalStatus> } = {},
   ) {
     const onScan = (e: TerminalScanEvent): void =>
       this.emit({
@@ -85,7 +85,7 @@ export class EventHub {
     if (this.statusTimer || this.subs.size === 0) return;
     this.statusTimer = setTimeout(() => {
       this.statusTimer = null;
-      this.terminal.status().then(
+      (this.opts.status ?? (() => this.terminal.status()))().then(
         (s) => this.emit({ type: 'status', data: s }),
         (err: unknown) => this.opts.onError?.(err),
       );

@@ -13,14 +13,14 @@ export interface AgentMetrics {
   close(): void;
 }
 
-export function createMetrics(terminal: Terminal, opts: { defaultMetrics?: boolean } = {}): AgentMetrics {
+export function createMetrics(terminal: Terminal, opts: { defaultMetrics?: boolean; status?: () => Promise<TerminalStatus> } = {}): AgentMetrics {
   const registry = new Registry();
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'tanba_process_' });
 
   // One status snapshot per scrape, shared by all gauges.
   let snapshot: Promise<TerminalStatus> | null = null;
   const status = (): Promise<TerminalStatus> => {
-    snapshot ??= terminal.status().finally(() => setImmediate(() => (snapshot = null)));
+    snapshot ??= (opts.status ?? (() => terminal.status()))().finally(() => setImmediate(() => (snapshot = null)));
     return snapshot;
   };
 

@@ -16,6 +16,7 @@ import { type FieldError, toFieldErrors } from './field-errors.js';
 import type { AgentMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { statusPageHtml } from './status-page.js';
+import type { AgentStatusView } from './status.js';
 import { version } from './version.js';
 
 export class HttpError extends Error {
@@ -36,6 +37,8 @@ export interface ServerDeps {
   metrics: AgentMetrics;
   logger: Logger;
   startedAt: Date;
+  /** The agent's status (terminal + agent facts). */
+  status: () => Promise<AgentStatusView>;
 }
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
@@ -199,25 +202,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return info;
   });
 
-  app.get('/v1/status', async () => {
-    const s = await terminal.status();
-    if (!config.tracking.url) {
-      s.problems.push({ code: 'tracking-not-configured', message: 'No tracking system is configured (tracking.url): codes are checked locally only and sales stay queued.' });
-      s.state = 'degraded';
-    }
-    return {
-      ...s,
-      agent: {
-        version,
-        startedAt: deps.startedAt.toISOString(),
-        uptimeSeconds: Math.round((Date.now() - deps.startedAt.getTime()) / 1000),
-        country: config.country,
-        language: config.language,
-        trackingConfigured: Boolean(config.tracking.url),
-        sellers: config.sellers,
-      },
-    };
-  });
+  app.get('/v1/status', async () => deps.status());
 
   const extras = terminal as Terminal & { deadLetters?: () => Promise<unknown[]>; retryDeadLetter?: (id: string) => Promise<unknown> };
   app.get('/v1/queue/dead', async () => {
@@ -253,7 +238,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     res.write('retry: 2000\n\n');
     for (const d of hub.recentDecisions()) send({ type: 'decision', data: d });
     const off = hub.subscribe(send);
-    void terminal.status().then(
+    void deps.status().then(
       (s) => !res.writableEnded && send({ type: 'status', data: s }),
       () => undefined,
     );

@@ -212,6 +212,7 @@ describe('agent HTTP API (no tracking system)', () => {
     expect(r.text).toMatch(/^tanba_tracking_token_ttl_seconds -1$/m);
     expect(r.text).toMatch(/^tanba_scanners_connected 0$/m);
     expect(r.text).toContain('tanba_send_failures_total');
+    expect(r.text).toMatch(/^tanba_ready 0$/m); // no tracking system: degraded
   });
 
   it('streams decisions and sale state over server-sent events', async () => {
@@ -227,6 +228,9 @@ describe('agent HTTP API (no tracking system)', () => {
       expect(rec.data.state).toBe('queued');
       const st = await es.next((e) => e.event === 'status' && e.data.queue.pending >= 4);
       expect(st.data.queue.oldestPendingAt).not.toBeNull();
+      // The stream says what /v1/status says.
+      expect(st.data.state).toBe('degraded');
+      expect(st.data.problems.map((p: { code: string }) => p.code)).toContain('tracking-not-configured');
     } finally {
       es.close();
     }

@@ -77,7 +77,11 @@ export async function createAgent(opts: CreateAgentOptions): Promise<Agent> {
     close() {
       closing ??= (async () => {
         logger.info('agent stopping');
+        // In-flight requests finish; a connection still open after the grace period is cut.
+        const grace = setTimeout(() => server.server.closeAllConnections(), 10_000);
+        grace.unref();
         await server.close();
+        clearTimeout(grace);
         hub.close();
         metrics.close();
         if (ownsTerminal) await terminal.close();

@@ -262,8 +262,16 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   app.get('/', async (_req, reply) => reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(statusPageHtml));
 
+  // While closing, every answer (to requests that were in flight) ends its connection, so close()
+  // does not wait for keep-alive sockets to time out.
+  let closing = false;
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
   // Event streams never end by themselves: end them first so close() finishes.
   app.addHook('preClose', async () => {
+    closing = true;
     for (const r of streams) r.raw.end();
     streams.clear();
   });

@@ -110,6 +110,7 @@ describe('tanba CLI', () => {
     const acked: string[] = [];
     let sent = 0;
     let signalled = false;
+    let signalledAt = 0;
     await Promise.all(
       Array.from({ length: 16 }, async () => {
         while (sent < codes.length) {
@@ -119,6 +120,7 @@ describe('tanba CLI', () => {
           else if (r && r.status !== 503) throw new Error(`unexpected ${r.status}: ${JSON.stringify(r.json)}`);
           if (acked.length >= 40 && !signalled) {
             signalled = true;
+            signalledAt = Date.now();
             a.proc.kill('SIGTERM');
           }
           if (!r) break; // the agent is gone
@@ -126,6 +128,8 @@ describe('tanba CLI', () => {
       }),
     );
     expect(await a.exit).toBe(0);
+    // Stopped by finishing its work, not by the 10 s grace cut-off.
+    expect(Date.now() - signalledAt).toBeLessThan(8000);
     expect(acked.length).toBeGreaterThanOrEqual(40);
     const { listQueue } = await import('../../src/agent/queue.js');
     const onDisk = new Set(listQueue(db, { all: true, limit: 10_000 }).rows.map((r) => r.id));

@@ -13,3 +13,4 @@ export { createEmulator } from './emulator/index.js';
 export type { Emulator, EmulatorOptions, EmulatorDocumentView, Faults, SeedCode } from './emulator/index.js';
 export * from './scan/index.js';
 export * from '../drivers/index.js';
+export * from './agent/index.js';

@@ -45,6 +45,9 @@ export async function createAgent(opts: CreateAgentOptions): Promise<Agent> {
   const logger = opts.logger ?? createLogger(config);
   const ownsTerminal = !opts.terminal;
   const terminal = opts.terminal ?? (await createTerminalFromConfig(config, logger));
+  // A failed check of a scanned code (e.g. the database went away) is logged, never a crash.
+  const onTerminalError = (err: unknown): void => logger.error({ err }, 'terminal error');
+  terminal.on('error', onTerminalError);
   const status = statusSource(terminal, config, startedAt);
   const hub = new EventHub(terminal, { onError: (err) => logger.warn({ err }, 'event delivery failed'), status });
   const metrics = createMetrics(terminal, { defaultMetrics: opts.processMetrics, status });
@@ -85,6 +88,7 @@ export async function createAgent(opts: CreateAgentOptions): Promise<Agent> {
         hub.close();
         metrics.close();
         if (ownsTerminal) await terminal.close();
+        terminal.off('error', onTerminalError);
         logger.info('agent stopped');
         if (ownsLogger) await closeLogger(logger);
         else logger.flush?.();

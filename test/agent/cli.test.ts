@@ -147,6 +147,18 @@ describe('tanba CLI', () => {
     expect(r.stderr).toContain('did you mean "KZ"');
   });
 
+  it('tanba agent on a port already in use says so and what to do', async () => {
+    const a = await startAgentProcess(['--port', '0', '--db', join(dir, 'busy1.db')], dir);
+    try {
+      const r = await run(['agent', '--port', new URL(a.url).port, '--db', join(dir, 'busy2.db')], { cwd: dir });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/already in use .*--port/);
+    } finally {
+      a.proc.kill('SIGTERM');
+      await a.exit;
+    }
+  });
+
   it('tanba status says so when no agent runs', async () => {
     const r = await run(['status', '--url', `http://127.0.0.1:${await closedPort()}`], { cwd: dir });
     expect(r.code).toBe(2);

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { type FieldError, formatFieldErrors, toFieldErrors } from './field-errors.js';
+import { type FieldError, formatFieldErrors, schemaKeys, toFieldErrors } from './field-errors.js';
 
 const tin = z.string().regex(/^\d{9,12}$/);
 
@@ -130,28 +130,7 @@ const hints: Record<string, string> = {
   'log.rotateSize': 'write a size such as "10m", "500k" or "1g"',
 };
 
-function knownKeys(path: readonly PropertyKey[]): string[] {
-  let s: z.ZodType = agentConfigSchema as unknown as z.ZodType;
-  const unwrap = (t: z.ZodType): z.ZodType => {
-    let cur: z.ZodType = t;
-    for (let i = 0; i < 10; i++) {
-      const def = (cur as unknown as { _zod: { def: { innerType?: z.ZodType; in?: z.ZodType; element?: z.ZodType; type: string } } })._zod.def;
-      if (def.innerType) cur = def.innerType;
-      else if (def.type === 'pipe' && def.in) cur = def.in;
-      else break;
-    }
-    return cur;
-  };
-  s = unwrap(s);
-  for (const p of path) {
-    const def = (s as unknown as { _zod: { def: { type: string; shape?: Record<string, z.ZodType>; element?: z.ZodType } } })._zod.def;
-    if (def.type === 'object' && def.shape && typeof p === 'string' && def.shape[p]) s = unwrap(def.shape[p]);
-    else if (def.type === 'array' && def.element) s = unwrap(def.element);
-    else return [];
-  }
-  const def = (s as unknown as { _zod: { def: { type: string; shape?: Record<string, unknown> } } })._zod.def;
-  return def.type === 'object' && def.shape ? Object.keys(def.shape) : [];
-}
+const knownKeys = schemaKeys(agentConfigSchema as unknown as z.ZodType);
 
 export interface ConfigIssue extends FieldError {
   /** Where the wrong value came from: `file tanba.json`, `env TANBA_PORT`, `flag --port`, or `defaults`. */

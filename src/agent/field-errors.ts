@@ -84,6 +84,7 @@ export function toFieldErrors(
   input: unknown,
   hints: Record<string, string> = {},
   knownKeys: (path: readonly PropertyKey[]) => string[] = () => [],
+  noun = 'setting',
 ): FieldError[] {
   const out: FieldError[] = [];
   for (const issue of issues) {
@@ -112,7 +113,7 @@ export function toFieldErrors(
           const guess = closest(key, knownKeys(path));
           out.push({
             field: fieldPath([...path, key]),
-            problem: 'is not a known setting',
+            problem: `is not a known ${noun}`,
             fix: guess ? `rename it to "${guess}"` : `remove it${knownKeys(path).length ? ` (known here: ${knownKeys(path).join(', ')})` : ''}`,
           });
         }
@@ -142,4 +143,31 @@ export function toFieldErrors(
 
 export function formatFieldErrors(errors: readonly FieldError[]): string {
   return errors.map((e) => `  ${e.field}: ${e.problem} — ${e.fix}`).join('\n');
+}
+
+/** For "did you mean": the keys allowed at `path` inside a zod object schema (through optional/default/arrays). */
+export function schemaKeys(schema: z.ZodType): (path: readonly PropertyKey[]) => string[] {
+  type Def = { type: string; innerType?: z.ZodType; in?: z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType };
+  const def = (t: z.ZodType): Def => (t as unknown as { _zod: { def: Def } })._zod.def;
+  const unwrap = (t: z.ZodType): z.ZodType => {
+    let cur = t;
+    for (let i = 0; i < 10; i++) {
+      const d = def(cur);
+      if (d.innerType) cur = d.innerType;
+      else if (d.type === 'pipe' && d.in) cur = d.in;
+      else break;
+    }
+    return cur;
+  };
+  return (path) => {
+    let s = unwrap(schema);
+    for (const p of path) {
+      const d = def(s);
+      if (d.type === 'object' && d.shape && typeof p === 'string' && d.shape[p]) s = unwrap(d.shape[p]);
+      else if (d.type === 'array' && d.element) s = unwrap(d.element);
+      else return [];
+    }
+    const d = def(s);
+    return d.type === 'object' && d.shape ? Object.keys(d.shape) : [];
+  };
 }

@@ -12,7 +12,7 @@ import type { Terminal } from '../terminal/types.js';
 import { checkBodySchema, returnBodySchema, saleBodySchema, saleParamsSchema, type ErrorBody } from './api-schemas.js';
 import type { AgentConfig } from './config.js';
 import type { EventHub, AgentEvent } from './events.js';
-import { type FieldError, toFieldErrors } from './field-errors.js';
+import { type FieldError, schemaKeys, toFieldErrors } from './field-errors.js';
 import type { AgentMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { statusPageHtml } from './status-page.js';
@@ -44,7 +44,7 @@ export interface ServerDeps {
 function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const fields = toFieldErrors(r.error.issues, value);
+  const fields = toFieldErrors(r.error.issues, value, {}, schemaKeys(schema), 'field');
   const first = fields[0];
   throw new HttpError(400, 'invalid-body', `The ${what} is not valid: ${first ? `${first.field} ${first.problem}` : 'see fields'}${fields.length > 1 ? ` (and ${fields.length - 1} more)` : ''}.`, fields);
 }

@@ -152,8 +152,7 @@ function applyLang() {
 function renderStatus() {
   const s = last; if (!s) return;
   $('state').dataset.state = s.state; $('state').textContent = t(s.state);
-  fill($('problems'), s.problems.map((p) => li(p.message)));
-  if (s.agent && !s.agent.trackingConfigured) $('problems').append(li(t('notConfigured')));
+  fill($('problems'), s.problems.map((p) => li(p.code === 'tracking-not-configured' ? t('notConfigured') : p.message)));
   $('queue-pending').textContent = String(s.queue.pending);
   $('queue-oldest').textContent = s.queue.oldestPendingAt ? when(s.queue.oldestPendingAt) : '—';
   $('queue-dead').textContent = String(s.queue.deadLetters);

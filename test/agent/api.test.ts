@@ -161,7 +161,7 @@ describe('agent HTTP API (no tracking system)', () => {
     it('an unknown field, with a hint', async () => {
       const r = await post(`${t.url}/v1/codes/check`, { code: codes[8].km, prise: 100 });
       expect(r.status).toBe(400);
-      expect(r.json.error.fields[0]).toMatchObject({ field: 'prise', problem: 'is not a known setting' });
+      expect(r.json.error.fields[0]).toMatchObject({ field: 'prise', problem: 'is not a known field', fix: 'rename it to "price"' });
     });
     it('a non-object body', async () => {
       const r = await post(`${t.url}/v1/sales`, '[1,2]');

@@ -29,6 +29,10 @@ const i18n = {
     problems: 'Problems',
     sales: 'Recent sales',
     notConfigured: 'tracking system not configured',
+    'p:tracking-unreachable': 'The tracking system is not answering; sales are kept and will be sent.',
+    'p:queue-old': 'Sales have been waiting a long time: check the internet connection.',
+    'p:dead-letters': 'Some sales need an operator: see tanba queue list --dead.',
+    'p:scanner': 'A scanner is not connected:',
   },
   ru: {
     title: 'Агент tanba',
@@ -55,6 +59,10 @@ const i18n = {
     problems: 'Проблемы',
     sales: 'Последние продажи',
     notConfigured: 'система маркировки не настроена',
+    'p:tracking-unreachable': 'Система маркировки не отвечает; продажи сохранены и будут отправлены.',
+    'p:queue-old': 'Продажи долго ждут отправки: проверьте подключение к интернету.',
+    'p:dead-letters': 'Некоторые продажи требуют внимания оператора: tanba queue list --dead.',
+    'p:scanner': 'Сканер не подключён:',
   },
   kk: {
     title: 'tanba агенті',
@@ -81,6 +89,10 @@ const i18n = {
     problems: 'Ақаулар',
     sales: 'Соңғы сатулар',
     notConfigured: 'таңбалау жүйесі бапталмаған',
+    'p:tracking-unreachable': 'Таңбалау жүйесі жауап бермейді; сатулар сақталды және жіберіледі.',
+    'p:queue-old': 'Сатулар ұзақ күтіп тұр: интернет байланысын тексеріңіз.',
+    'p:dead-letters': 'Кейбір сатуларға оператор қажет: tanba queue list --dead.',
+    'p:scanner': 'Сканер қосылмаған:',
   },
 } as const;
 
@@ -149,10 +161,16 @@ function applyLang() {
   document.querySelectorAll('[data-lang]').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.lang === lang)));
   renderStatus(); renderLists();
 }
+function problemText(p) {
+  if (p.code === 'tracking-not-configured') return t('notConfigured');
+  if (p.code.startsWith('scanner-')) return t('p:scanner') + ' ' + p.message;
+  const k = 'p:' + p.code;
+  return I18N[lang][k] || p.message;
+}
 function renderStatus() {
   const s = last; if (!s) return;
   $('state').dataset.state = s.state; $('state').textContent = t(s.state);
-  fill($('problems'), s.problems.map((p) => li(p.code === 'tracking-not-configured' ? t('notConfigured') : p.message)));
+  fill($('problems'), s.problems.map((p) => li(problemText(p))));
   $('queue-pending').textContent = String(s.queue.pending);
   $('queue-oldest').textContent = s.queue.oldestPendingAt ? when(s.queue.oldestPendingAt) : '—';
   $('queue-dead').textContent = String(s.queue.deadLetters);

@@ -233,6 +233,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     res.writeHead(200, headers);
     const send = (e: AgentEvent): void => {
       if (wanted && !wanted.has(e.type)) return;
+      // A reader that stopped reading is let go rather than buffered without end (EventSource reconnects).
+      if (res.writableLength > 1_000_000) return void res.destroy();
       res.write(`event: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`);
     };
     res.write('retry: 2000\n\n');

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Terminal } from '../terminal/types.js';
 import { checkBodySchema, returnBodySchema, saleBodySchema, saleParamsSchema, type ErrorBody } from './api-schemas.js';
-import type { AgentConfig } from './config.js';
+import { type AgentConfig, isLoopback } from './config.js';
 import type { EventHub, AgentEvent } from './events.js';
 import { type FieldError, schemaKeys, toFieldErrors } from './field-errors.js';
 import type { AgentMetrics } from './metrics.js';
@@ -117,7 +117,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       reply.header('access-control-allow-methods', 'GET, POST, OPTIONS');
       if (req.method === 'OPTIONS') return reply.code(204).send();
     }
-    if (!token) return;
+    if (!token) {
+      // No token means loopback only: refuse a Host that is not loopback (DNS rebinding from a web page).
+      const host = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+      if (!isLoopback(host)) throw new HttpError(403, 'bad-host', `This agent answers only to 127.0.0.1 / localhost (Host "${host}"); to serve other machines set http.host and http.token.`);
+      return;
+    }
     const auth = req.headers.authorization;
     const bearer = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
     const query = (req.query as Record<string, string | undefined> | undefined)?.token;
@@ -150,8 +155,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       else if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) e = new HttpError(fe.statusCode, fe.code ?? 'bad-request', fe.message ?? 'Bad request');
       else e = terminalErrorToHttp(err);
     }
-    if (e.status >= 500) req.log.error({ err, code: e.code, url: req.url }, 'request failed');
-    else req.log.debug({ code: e.code, url: req.url }, 'request refused');
+    const url = req.url.replace(/([?&]token=)[^&]*/g, '$1[redacted]');
+    if (e.status >= 500) req.log.error({ err, code: e.code, url }, 'request failed');
+    else req.log.debug({ code: e.code, url }, 'request refused');
     void reply.code(e.status).send(errorBody(e));
   });
 

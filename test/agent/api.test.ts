@@ -190,6 +190,21 @@ describe('agent HTTP API (no tracking system)', () => {
     });
   });
 
+  it('refuses a Host that is not loopback when it has no token (DNS rebinding)', async () => {
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((res, rej) => {
+      const u = new URL(t.url);
+      const req = request({ hostname: u.hostname, port: u.port, path: '/v1/status', headers: { host: 'evil.example:80' } }, (r) => {
+        r.resume();
+        res(r.statusCode ?? 0);
+      });
+      req.on('error', rej);
+      req.end();
+    });
+    expect(status).toBe(403);
+    expect((await get(`${t.url.replace('127.0.0.1', 'localhost')}/v1/status`)).status).toBe(200);
+  });
+
   it('serves an OpenAPI document generated from the schemas', async () => {
     const r = await get(`${t.url}/openapi.json`);
     expect(r.status).toBe(200);

@@ -33,6 +33,8 @@ const i18n = {
     'p:queue-old': 'Sales have been waiting a long time: check the internet connection.',
     'p:dead-letters': 'Some sales need an operator: see tanba queue list --dead.',
     'p:scanner': 'A scanner is not connected:',
+    's:connected': 'connected', 's:connecting': 'connecting', 's:disconnected': 'disconnected', 's:reconnecting': 'reconnecting', 's:closed': 'closed',
+    'r:sale': 'sale', 'r:return': 'return', 'r:queued': 'waiting to send', 'r:sending': 'sending', 'r:sent': 'sent', 'r:confirmed': 'confirmed', 'r:rejected': 'rejected', 'r:unknown': 'checking delivery',
   },
   ru: {
     title: 'Агент tanba',
@@ -63,6 +65,8 @@ const i18n = {
     'p:queue-old': 'Продажи долго ждут отправки: проверьте подключение к интернету.',
     'p:dead-letters': 'Некоторые продажи требуют внимания оператора: tanba queue list --dead.',
     'p:scanner': 'Сканер не подключён:',
+    's:connected': 'подключён', 's:connecting': 'подключается', 's:disconnected': 'отключён', 's:reconnecting': 'переподключается', 's:closed': 'закрыт',
+    'r:sale': 'продажа', 'r:return': 'возврат', 'r:queued': 'ждёт отправки', 'r:sending': 'отправляется', 'r:sent': 'отправлена', 'r:confirmed': 'подтверждена', 'r:rejected': 'отклонена', 'r:unknown': 'проверяется доставка',
   },
   kk: {
     title: 'tanba агенті',
@@ -93,6 +97,8 @@ const i18n = {
     'p:queue-old': 'Сатулар ұзақ күтіп тұр: интернет байланысын тексеріңіз.',
     'p:dead-letters': 'Кейбір сатуларға оператор қажет: tanba queue list --dead.',
     'p:scanner': 'Сканер қосылмаған:',
+    's:connected': 'қосылған', 's:connecting': 'қосылуда', 's:disconnected': 'ажыратылған', 's:reconnecting': 'қайта қосылуда', 's:closed': 'жабық',
+    'r:sale': 'сату', 'r:return': 'қайтару', 'r:queued': 'жіберуді күтуде', 'r:sending': 'жіберілуде', 'r:sent': 'жіберілді', 'r:confirmed': 'расталды', 'r:rejected': 'қабылданбады', 'r:unknown': 'жеткізу тексерілуде',
   },
 } as const;
 
@@ -177,7 +183,7 @@ function renderStatus() {
   $('last-success').textContent = when(s.tracking.lastSuccessAt);
   $('last-error').textContent = s.tracking.lastError ? s.tracking.lastError + ' (' + when(s.tracking.lastErrorAt) + ')' : '—';
   $('token-expiry').textContent = s.tracking.tokenExpiresAt ? when(s.tracking.tokenExpiresAt) : t('unknownValue');
-  fill($('scanners'), s.scanners.length ? s.scanners.map((x) => li(x.driver + ' ' + x.path + ': ' + x.state)) : [li(t('none'))]);
+  fill($('scanners'), s.scanners.length ? s.scanners.map((x) => { const e = li(x.driver + ' ' + x.path + ': ' + t('s:' + x.state)); e.dataset.state = x.state; return e; }) : [li(t('none'))]);
 }
 function renderLists() {
   fill($('decisions'), decisions.slice().reverse().map((d) => {
@@ -186,7 +192,7 @@ function renderLists() {
     return li(new Date(d.checkedAt).toLocaleTimeString(lang) + '  ' + t(d.verdict) + '  ' + code + (why ? ' — ' + why : ''), d.verdict);
   }));
   fill($('scans'), scans.slice().reverse().map((s) => li(new Date(s.at).toLocaleTimeString(lang) + '  ' + s.source.driver + ' ' + s.source.path + '  ' + ((s.code && (s.code.ki || s.code.gtin)) || JSON.stringify(s.text)))));
-  fill($('sales'), [...sales.values()].reverse().slice(0, 20).map((r) => li(r.type + ' ' + r.id + ': ' + r.state, 'record-' + r.state)));
+  fill($('sales'), [...sales.values()].reverse().slice(0, 20).map((r) => li(t('r:' + r.type) + ' ' + r.id + ': ' + t('r:' + r.state), 'record-' + r.state)));
 }
 async function api(path) {
   const r = await fetch(path, { headers: token ? { authorization: 'Bearer ' + token } : {} });

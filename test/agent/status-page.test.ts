@@ -54,7 +54,7 @@ describe('status page in Chromium', () => {
       await page.goto(`${t.url}/?lang=en`);
       await page.locator('#conn[data-live=true]').waitFor();
       await page.locator('#state[data-state=ready]').waitFor();
-      await expect.poll(() => page.locator('#scanners').textContent()).toContain('/dev/ttyACM7: connected');
+      await page.locator('#scanners li[data-state=connected]', { hasText: '/dev/ttyACM7' }).waitFor();
 
       scanner.scan(good.km);
       await page.locator('#scans li', { hasText: good.ki }).waitFor();

@@ -2,6 +2,8 @@
  * tanba — public SDK surface. Everything a POS vendor imports comes from here.
  */
 export * from './marking/index.js';
+export * from './scan/index.js';
+export * from '../drivers/index.js';
 export { createTerminal, type TerminalConfig } from './terminal/index.js';
 export type { Terminal, TerminalStatus } from './terminal/types.js';
 export { createDecider, type Decider, type DeciderOptions } from './decision/index.js';

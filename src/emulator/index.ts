@@ -35,6 +35,8 @@ export interface EmulatorOptions {
   xtraceTokenTtlSeconds?: number;
   trueApiTokenTtlSeconds?: number;
   refreshTokenTtlSeconds?: number;
+  /** Whether xTrace `cod/public/codes` requires a token (default true). */
+  publicCodesNeedAuth?: boolean;
   maxCodesPerInfo?: number;
   maxCodesPerDocument?: number;
   maxCodesPerCodesCheck?: number;
@@ -153,6 +155,7 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
     maxCodesPerInfo: opts.maxCodesPerInfo ?? 1000,
     maxCodesPerDocument: opts.maxCodesPerDocument ?? 30_000,
     signerSecret,
+    publicCodesNeedAuth: opts.publicCodesNeedAuth ?? true,
   });
   registerTrueApi(app, state, {
     maxCodesPerInfo: opts.maxCodesPerInfo ?? 1000,
@@ -181,6 +184,10 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
     const p = seedBodySchema.safeParse(req.body);
     if (!p.success) return reply.code(400).send({ error: 'bad-seed', issues: p.error.issues.slice(0, 10) });
     return { ok: true, count: state.seed(p.data.codes) };
+  });
+  app.get('/_emulator/codes', async (req) => {
+    const limit = Math.min(100_000, Math.max(1, Number((req.query as { limit?: string }).limit ?? 1000) || 1000));
+    return [...state.codes.values()].slice(0, limit);
   });
   app.get('/_emulator/codes/:code', async (req, reply) => {
     const rec = state.lookup(decodeURIComponent((req.params as { code: string }).code));

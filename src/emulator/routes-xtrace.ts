@@ -9,6 +9,8 @@ export interface XtraceRouteOptions {
   maxCodesPerInfo: number;
   maxCodesPerDocument: number;
   signerSecret: string;
+  /** Whether `cod/public/codes` requires a token (unconfirmed in the field; default true). */
+  publicCodesNeedAuth: boolean;
 }
 
 export function registerXtrace(app: FastifyInstance, state: EmulatorState, o: XtraceRouteOptions): void {
@@ -55,7 +57,7 @@ export function registerXtrace(app: FastifyInstance, state: EmulatorState, o: Xt
   };
 
   app.post('/public/api/cod/public/codes', async (req, reply) => {
-    if (!auth(req, reply)) return reply;
+    if (o.publicCodesNeedAuth && !auth(req, reply)) return reply;
     const codes = codesOf(req.body);
     if (!codes) return reply.code(400).send({ code: 'bad-request', message: 'codes must be a list of strings' });
     if (codes.length > o.maxCodesPerInfo) return reply.code(400).send({ code: 'too-many-codes', message: `at most ${o.maxCodesPerInfo} codes per request` });

@@ -34,7 +34,7 @@ export const faultsSchema = z.object({
   /** Requests allowed back to back (default: one second's worth, at least 1). */
   rateLimitBurst: z.number().int().min(1).optional(),
   /** Lifetime of tokens issued from now on (both families). */
-  tokenTtlSeconds: z.number().positive().optional(),
+  tokenTtlSeconds: z.number().min(0).optional(),
   /** Drop the connection instead of answering (after acting): true = always, a number = share of requests. */
   resetConnections: z.union([z.boolean(), z.number().min(0).max(1)]).optional(),
   /** How long documents stay "in process" (ms); processed on the first request after that. */

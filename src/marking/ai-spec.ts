@@ -27,11 +27,32 @@ export interface AiEntry {
   title: string;
 }
 
+/** Shapes the parser checks inline, without the generic component walk. */
+export const FAST_GENERIC = 0;
+/** One numeric component of fixed length with a mod-10 check digit (00, 01, 02, 03, 8006…). */
+export const FAST_N_FIXED_CSUM = 1;
+/** One numeric component of fixed length, no linter (3103, 8005…). */
+export const FAST_N_FIXED = 2;
+/** One CSET 82 component of variable length, no linter (10, 21, 91–99…). */
+export const FAST_X_VAR = 3;
+
 export interface AiSpec extends AiEntry {
   minLength: number;
   maxLength: number;
   /** All components have a fixed length (content is fixed even when a GS is still required). */
   fixedLength: boolean;
+  /** One of the FAST_* shapes. */
+  fast: number;
+}
+
+function fastShape(e: AiEntry): number {
+  if (e.components.length !== 1) return FAST_GENERIC;
+  const c = e.components[0];
+  const linters = c.linters.filter((l) => !l.startsWith('gcppos'));
+  if (c.cset === 'N' && c.min === c.max && linters.length === 1 && linters[0] === 'csum') return FAST_N_FIXED_CSUM;
+  if (c.cset === 'N' && c.min === c.max && linters.length === 0) return FAST_N_FIXED;
+  if (c.cset === 'X' && c.min === 1 && linters.length === 0) return FAST_X_VAR;
+  return FAST_GENERIC;
 }
 
 function compile(e: AiEntry): AiSpec {
@@ -41,7 +62,7 @@ function compile(e: AiEntry): AiSpec {
     if (!c.optional) min += c.min;
     max += c.max;
   }
-  return { ...e, minLength: min, maxLength: max, fixedLength: min === max };
+  return { ...e, minLength: min, maxLength: max, fixedLength: min === max, fast: fastShape(e) };
 }
 
 /** Index of an AI string in the flat lookup array: lengths 2/3/4 live in disjoint ranges. */

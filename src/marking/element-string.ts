@@ -3,7 +3,7 @@
  * no regex, no substring search. Validates each element against the dictionary: length, character
  * set, check digit and dates. Tolerates a redundant GS after a predefined-length AI and a trailing GS.
  */
-import { aiAt, type AiSpec } from './ai-spec.js';
+import { FAST_N_FIXED, FAST_N_FIXED_CSUM, FAST_X_VAR, aiAt, type AiSpec } from './ai-spec.js';
 import { CSET, CSET_BY_TYPE, CS_82 } from './charset.js';
 import { gs1CheckDigit } from './check-digit.js';
 import { validHhmi, yymmddToIso, yyyymmddToIso } from './dates.js';
@@ -35,6 +35,15 @@ function fail(code: ParseErrorCode, message: string, pos: number): ElementParse 
 /** Validates the value s[start, end) of `spec`. Returns null when valid. */
 export function validateValue(s: string, start: number, end: number, spec: AiSpec): ElementFailure | null {
   const len = end - start;
+  if (spec.fast === FAST_X_VAR && len >= 1 && len <= spec.maxLength) {
+    for (let i = start; i < end; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 128 || (CSET[c] & CS_82) === 0) {
+        return { code: 'bad-charset', message: `AI (${spec.ai}): character ${JSON.stringify(s[i])} at position ${i + 1} is not in CSET 82.`, pos: i };
+      }
+    }
+    return null;
+  }
   if (len < spec.minLength || len > spec.maxLength) {
     return {
       code: 'bad-length',
@@ -113,6 +122,10 @@ function badDate(spec: AiSpec, from: number, to: number): ElementFailure {
   return { code: 'bad-date', message: `AI (${spec.ai}): the value at position ${from + 1}–${to} is not a valid date or time.`, pos: from };
 }
 
+// Local aliases: module-scope constants read faster than imported bindings in a hot loop.
+const SET = CSET;
+const X82 = CS_82;
+
 /** Parses `s` (GS-separated, no AIM prefix, no leading FNC1) into validated elements. */
 export function parseElementString(s: string): ElementParse {
   const n = s.length;
@@ -131,23 +144,61 @@ export function parseElementString(s: string): ElementParse {
     }
     const vstart = pos + spec.ai.length;
     let vend: number;
-    if (spec.predefined) {
-      vend = vstart + spec.maxLength;
-      if (vend > n) return fail('bad-length', `AI (${spec.ai}) must hold ${spec.maxLength} characters, found ${n - vstart}.`, vstart);
-    } else {
+    const fast = spec.fast;
+    if (fast === FAST_X_VAR && !spec.predefined) {
+      // Scan to the next GS, checking CSET 82 on the way: one pass for framing and validation.
       const limit = vstart + spec.maxLength;
       vend = vstart;
-      while (vend < n && s.charCodeAt(vend) !== GS_CODE) {
+      for (; vend < n; vend++) {
+        const c = s.charCodeAt(vend);
+        if (c === GS_CODE) break;
         if (vend === limit) {
           return fail('bad-length', `AI (${spec.ai}) is longer than ${spec.maxLength} characters: a GS separator may be missing after it.`, vstart);
         }
-        vend++;
+        if (c >= 128 || (SET[c] & X82) === 0) {
+          return fail('bad-charset', `AI (${spec.ai}): character ${JSON.stringify(s[vend])} at position ${vend + 1} is not in CSET 82.`, vend);
+        }
       }
+      if (vend === vstart) return fail('bad-length', `AI (${spec.ai}) data is empty.`, vstart);
+    } else if ((fast === FAST_N_FIXED_CSUM || fast === FAST_N_FIXED) && (spec.predefined || n - vstart <= spec.maxLength || s.charCodeAt(vstart + spec.maxLength) === GS_CODE)) {
+      vend = vstart + spec.maxLength;
+      if (vend > n) return fail('bad-length', `AI (${spec.ai}) must hold ${spec.maxLength} digits, found ${n - vstart}.`, vstart);
+      let sum = 0;
+      let w = 3;
+      for (let i = vend - 2; i >= vstart; i--, w = 4 - w) {
+        const d = s.charCodeAt(i) - 48;
+        if (d < 0 || d > 9) return fail('bad-charset', `AI (${spec.ai}): character ${JSON.stringify(s[i])} at position ${i + 1} is not a digit.`, i);
+        sum += d * w;
+      }
+      const last = s.charCodeAt(vend - 1) - 48;
+      if (last < 0 || last > 9) return fail('bad-charset', `AI (${spec.ai}): character ${JSON.stringify(s[vend - 1])} at position ${vend} is not a digit.`, vend - 1);
+      if (fast === FAST_N_FIXED_CSUM && (10 - (sum % 10)) % 10 !== last) {
+        return fail('bad-check-digit', `AI (${spec.ai}): check digit ${last} is wrong, expected ${(10 - (sum % 10)) % 10}.`, vend - 1);
+      }
+    } else {
+      if (spec.predefined) {
+        vend = vstart + spec.maxLength;
+        if (vend > n) return fail('bad-length', `AI (${spec.ai}) must hold ${spec.maxLength} characters, found ${n - vstart}.`, vstart);
+      } else {
+        const limit = vstart + spec.maxLength;
+        vend = vstart;
+        while (vend < n && s.charCodeAt(vend) !== GS_CODE) {
+          if (vend === limit) {
+            return fail('bad-length', `AI (${spec.ai}) is longer than ${spec.maxLength} characters: a GS separator may be missing after it.`, vstart);
+          }
+          vend++;
+        }
+      }
+      const err = validateValue(s, vstart, vend, spec);
+      if (err) return { ok: false, ...err };
     }
-    const err = validateValue(s, vstart, vend, spec);
-    if (err) return { ok: false, ...err };
     elements.push({ spec, start: vstart, end: vend });
     pos = vend;
+    // The GS that ends a variable-length field is required, not tolerated; a trailing one is tolerated.
+    if (!spec.predefined && pos < n && s.charCodeAt(pos) === GS_CODE) {
+      pos++;
+      if (pos === n) gsTolerated = true;
+    }
   }
   if (elements.length === 0) return fail('empty', 'The code holds no data.', 0);
   return { ok: true, elements, gsTolerated };

@@ -21,7 +21,7 @@ function tokenAt(s: string, i: number): { ai: string; next: number } | null {
 
 /** Converts HRI to an element string, or null when it does not start with a known `(AI)`. */
 export function hriToElementString(input: string): string | null {
-  const s = input.replace(/\s+/g, '');
+  const s = /\s/.test(input) ? input.replace(/\s+/g, '') : input;
   let out = '';
   let i = 0;
   let first = true;
@@ -32,10 +32,17 @@ export function hriToElementString(input: string): string | null {
     if (!first && !prevPredefined) out += GS;
     out += tok.ai;
     i = tok.next;
-    while (i < s.length && !tokenAt(s, i)) {
-      if (s[i] === '\\' && s[i + 1] === '(') i++;
-      out += s[i++];
+    // Copy the value up to the next (AI) token in slices; drop the backslash of an escaped bracket.
+    let from = i;
+    while (i < s.length && (s.charCodeAt(i) !== 40 || !tokenAt(s, i))) {
+      if (s.charCodeAt(i) === 92 && s.charCodeAt(i + 1) === 40) {
+        out += s.slice(from, i);
+        from = i + 1;
+        i++;
+      }
+      i++;
     }
+    out += s.slice(from, i);
     first = false;
     prevPredefined = aiSpec(tok.ai)!.predefined;
   }

@@ -40,7 +40,7 @@ const KZ_MAP = buildMap(KZ_SYMBOLS);
 // On the Kazakh layout the backtick key types ( and ), so ё/Ё have no key there.
 KZ_MAP.delete('ё');
 KZ_MAP.delete('Ё');
-const KZ_LETTERS = new Set([...'әіңғүұқөһӘІҢҒҮҰҚӨҺ']);
+const KZ_LETTER_CODES = new Set([...'әіңғүұқөһӘІҢҒҮҰҚӨҺ'].map((c) => c.charCodeAt(0)));
 
 export type Layout = 'ru' | 'kz';
 
@@ -50,18 +50,31 @@ export function detectLayout(s: string): Layout | null {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x400) continue;
-    if (KZ_LETTERS.has(s[i])) return 'kz';
+    if (KZ_LETTER_CODES.has(c)) return 'kz';
     if ((c >= 0x400 && c <= 0x4ff) || c === 0x2116) cyrillic = true;
   }
   return cyrillic ? 'ru' : null;
 }
 
+/** Char-code tables of the maps (every key and value is a single UTF-16 unit): 0 = unchanged. */
+function toTable(map: Map<string, string>): Uint16Array {
+  const table = new Uint16Array(0x2200);
+  for (const [k, v] of map) table[k.charCodeAt(0)] = v.charCodeAt(0);
+  return table;
+}
+const RU_TABLE = toTable(RU_MAP);
+const KZ_TABLE = toTable(KZ_MAP);
+
 /** Maps text typed under `layout` back to what the same keys give under the US layout. */
 export function undoLayout(s: string, layout: Layout): string {
-  const map = layout === 'kz' ? KZ_MAP : RU_MAP;
-  let out = '';
-  for (const ch of s) out += map.get(ch) ?? ch;
-  return out;
+  const table = layout === 'kz' ? KZ_TABLE : RU_TABLE;
+  const codes = new Uint16Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const m = c < 0x2200 ? table[c] : 0;
+    codes[i] = m === 0 ? c : m;
+  }
+  return String.fromCharCode.apply(null, codes as unknown as number[]);
 }
 
 /** The other direction, for tests and demos: what US-layout keystrokes produce under `layout`. */

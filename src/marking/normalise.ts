@@ -80,11 +80,42 @@ export function stripFraming(input: string, repairs: string[]): Framing {
   return { text: t, aim };
 }
 
-/** Replaces every configured substitute with GS. Returns the input itself when none occurs. */
-export function substituteGs(t: string, substitutes: readonly string[]): string {
-  let out = t;
+/** Which character codes can start a substitute: a table for ASCII, a list for the rest. */
+interface FirstChars {
+  ascii: Uint8Array;
+  other: number[];
+}
+
+function firstChars(substitutes: readonly string[]): FirstChars {
+  const ascii = new Uint8Array(128);
+  const other: number[] = [];
   for (const sub of substitutes) {
-    if (sub.length > 0 && out.includes(sub)) out = out.split(sub).join(GS);
+    const c = sub.charCodeAt(0);
+    if (c < 128) ascii[c] = 1;
+    else other.push(c);
   }
-  return out;
+  return { ascii, other };
+}
+
+const DEFAULT_FIRST = firstChars(DEFAULT_GS_SUBSTITUTES);
+
+/** Replaces every configured substitute with GS in one pass. Returns the input itself when none occurs. */
+export function substituteGs(t: string, substitutes: readonly string[]): string {
+  const { ascii, other } = substitutes === DEFAULT_GS_SUBSTITUTES ? DEFAULT_FIRST : firstChars(substitutes);
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 128 ? ascii[c] === 0 : !other.includes(c)) continue;
+    for (let k = 0; k < substitutes.length; k++) {
+      const sub = substitutes[k];
+      if (sub.charCodeAt(0) === c && t.startsWith(sub, i)) {
+        out += t.slice(from, i) + GS;
+        i += sub.length - 1;
+        from = i + 1;
+        break;
+      }
+    }
+  }
+  return from === 0 ? t : out + t.slice(from);
 }

@@ -25,6 +25,8 @@ interface Ctx {
 
 type Ok = ParseResult & { ok: true };
 
+const DEFAULT_CTX: Ctx = { country: 'KZ', substitutes: DEFAULT_GS_SUBSTITUTES, referenceYear: undefined };
+
 /** A failed attempt; `bareKi` holds a result for a bare KI, used only if no repair finds a full code. */
 interface Failure {
   ok: false;
@@ -124,13 +126,14 @@ function attempt(t: string, repairs: string[], ctx: Ctx): Ok | Failure {
       productGroup: 'tobacco', mrp: pack.mrp, expiry: null, repairs, error: null,
     };
   }
-  if (RETAIL_LENGTHS.has(n) && isDigits(t)) {
+  if (n <= 14 && RETAIL_LENGTHS.has(n) && isDigits(t)) {
     const r = checkRetailBarcode(t);
     if (!r.ok) return failure('bad-check-digit', r.message, n - 1);
     return { ok: true, kind: 'gtin', gtin: r.gtin, serial: null, ki: null, km: null, productGroup: null, mrp: null, expiry: null, repairs, error: null };
   }
   const parsed = parseElementString(t);
   if (!parsed.ok) return failure(parsed.code, parsed.message, parsed.pos);
+  if (parsed.gsTolerated) repairs = [...repairs, 'gs-redundant'];
   return fromElements(t, parsed.elements, !parsed.gsTolerated, repairs, ctx);
 }
 
@@ -142,13 +145,31 @@ function stripLeadingGs(t: string, repairs: string[]): string {
   return t;
 }
 
-/** Framing, the fast attempt, then the repairs in order of how certain they are. */
+/**
+ * Framing, the fast attempt, then the repairs in order of how certain they are. Text holding Cyrillic
+ * is retyped on the US layout first: no other repair can help while it is there.
+ */
 function parseText(text: string, ctx: Ctx, baseRepairs: string[]): ParseResult {
-  const repairs = baseRepairs.slice();
-  const { text: t } = stripFraming(text, repairs);
+  const repairs = baseRepairs.length === 0 ? [] : baseRepairs.slice();
+  const last = text.charCodeAt(text.length - 1);
+  const c0 = text.charCodeAt(0);
+  // Framing is rare on clean input: look at both ends before calling the general stripper.
+  const t = last === 13 || last === 10 || last === 9 || c0 === 93 || c0 === 0x1d || c0 === 0xe8 || c0 === 0xfffd || c0 === 0xc3 ? stripFraming(text, repairs).text : text;
   const first = attempt(t, repairs, ctx);
   if (first.ok) return first;
   if (t.length === 0) return refused(first.error, repairs);
+  if (baseRepairs.length === 0) {
+    const layout = detectLayout(text);
+    if (layout) {
+      // The detected layout first; the other one when that fails (a code whose digits avoid every
+      // Kazakh-specific key looks Russian).
+      for (const l of layout === 'kz' ? (['kz', 'ru'] as const) : (['ru', 'kz'] as const)) {
+        const retyped = parseText(undoLayout(text, l), ctx, [`layout-${l}`]);
+        if (retyped.ok) return retyped;
+      }
+      return refused(first.error, repairs);
+    }
+  }
 
   let reported: Failure = first;
   let bareKi = first.bareKi;
@@ -219,17 +240,11 @@ export function parseCode(raw: string | Uint8Array, options: ParseOptions = {}):
   }
   if (text.length === 0) return refused({ code: 'empty', message: 'The code is empty.' });
   const opts = options ?? {};
+  if (opts.country === undefined && opts.gsSubstitutes === undefined && opts.referenceYear === undefined) return parseText(text, DEFAULT_CTX, []);
   const ctx: Ctx = {
     country: opts.country === 'RU' || opts.country === 'UZ' ? opts.country : 'KZ',
     substitutes: Array.isArray(opts.gsSubstitutes) ? [...opts.gsSubstitutes.filter((x) => typeof x === 'string' && x.length > 0), ...DEFAULT_GS_SUBSTITUTES] : DEFAULT_GS_SUBSTITUTES,
     referenceYear: typeof opts.referenceYear === 'number' && Number.isInteger(opts.referenceYear) ? opts.referenceYear : undefined,
   };
-  const first = parseText(text, ctx, []);
-  if (first.ok) return first;
-  const layout = detectLayout(text);
-  if (layout) {
-    const second = parseText(undoLayout(text, layout), ctx, [`layout-${layout}`]);
-    if (second.ok) return second;
-  }
-  return first;
+  return parseText(text, ctx, []);
 }

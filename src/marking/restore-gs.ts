@@ -4,7 +4,7 @@
  * split that validates and fits a product-group format is a candidate. Exactly one candidate is a
  * repair; several are refused as ambiguous (the caller reports `gs-missing-ambiguous`).
  */
-import { aiAt } from './ai-spec.js';
+import { aiAt, type AiSpec } from './ai-spec.js';
 import { GS_CODE, validateValue, type Element } from './element-string.js';
 import { classify } from './product-groups.js';
 import { NATIONAL_LENGTHS } from './product-groups.js';
@@ -13,44 +13,54 @@ import { NATIONAL_LENGTHS } from './product-groups.js';
 const MAX_STEPS = 4096;
 
 export interface Restoration {
-  /** Every split that fits a product group with a verification part (bare KIs are not candidates). */
+  /** Every split that fits a product group with a verification part (bare KIs are not candidates); at most two. */
   candidates: Element[][];
 }
 
+interface Search {
+  s: string;
+  stack: Element[];
+  candidates: Element[][];
+  steps: number;
+}
+
+function walk(st: Search, pos: number): void {
+  const s = st.s;
+  if (++st.steps > MAX_STEPS || st.candidates.length > 1) return;
+  while (pos < s.length && s.charCodeAt(pos) === GS_CODE) pos++;
+  if (pos === s.length) {
+    const c = classify(st.stack);
+    if (c && c.group !== null) st.candidates.push(st.stack.slice());
+    return;
+  }
+  const spec = aiAt(s, pos);
+  if (!spec) return;
+  const vstart = pos + spec.ai.length;
+  if (spec.fixedLength) {
+    tryLength(st, spec, vstart, spec.maxLength);
+    return;
+  }
+  const national = NATIONAL_LENGTHS[spec.ai];
+  if (national) {
+    for (let k = 0; k < national.length; k++) tryLength(st, spec, vstart, national[k]);
+    return;
+  }
+  // Any other variable field ends at the next GS or at the end of the text.
+  let end = vstart;
+  while (end < s.length && s.charCodeAt(end) !== GS_CODE) end++;
+  tryLength(st, spec, vstart, end - vstart);
+}
+
+function tryLength(st: Search, spec: AiSpec, vstart: number, len: number): void {
+  const vend = vstart + len;
+  if (vend > st.s.length || validateValue(st.s, vstart, vend, spec)) return;
+  st.stack.push({ spec, start: vstart, end: vend });
+  walk(st, vend);
+  st.stack.pop();
+}
+
 export function restoreGs(s: string): Restoration {
-  const candidates: Element[][] = [];
-  const stack: Element[] = [];
-  let steps = 0;
-
-  const walk = (pos: number): void => {
-    if (++steps > MAX_STEPS || candidates.length > 1) return;
-    while (pos < s.length && s.charCodeAt(pos) === GS_CODE) pos++;
-    if (pos === s.length) {
-      const c = classify(stack);
-      if (c && c.group !== null) candidates.push(stack.slice());
-      return;
-    }
-    const spec = aiAt(s, pos);
-    if (!spec) return;
-    const vstart = pos + spec.ai.length;
-    let lengths: readonly number[];
-    if (spec.fixedLength) lengths = [spec.maxLength];
-    else if (NATIONAL_LENGTHS[spec.ai]) lengths = NATIONAL_LENGTHS[spec.ai];
-    else {
-      // Any other variable field ends at the next GS or at the end of the text.
-      let end = vstart;
-      while (end < s.length && s.charCodeAt(end) !== GS_CODE) end++;
-      lengths = [end - vstart];
-    }
-    for (const len of lengths) {
-      const vend = vstart + len;
-      if (vend > s.length || validateValue(s, vstart, vend, spec)) continue;
-      stack.push({ spec, start: vstart, end: vend });
-      walk(vend);
-      stack.pop();
-    }
-  };
-
-  walk(0);
-  return { candidates };
+  const st: Search = { s, stack: [], candidates: [], steps: 0 };
+  walk(st, 0);
+  return { candidates: st.candidates };
 }

@@ -22,6 +22,8 @@ export interface ScanEvent {
   source: ScanSource;
   /** ISO-8601 time of the scan. */
   at: string;
+  /** Vendor code-id byte when the device sent one (HID POS byte 61/62, e.g. `w` = DataMatrix on Honeywell). */
+  vendorCodeId?: string;
 }
 
 export type ScannerState = 'connecting' | 'connected' | 'disconnected' | 'reconnecting' | 'closed';

@@ -80,7 +80,7 @@ export function classifyStatus(
     }
     return new TrackingError('unknown-result', `http-${status}`, `${ctx.what}: server error ${status}; the server may have accepted it${suffix}`, details);
   }
-  if (status === 401) return new TrackingError('auth', 'unauthorized', `${ctx.what}: not authorised (401)${suffix}`, details);
+  if (status === 401 || isInactiveToken(body)) return new TrackingError('auth', 'unauthorized', `${ctx.what}: not authorised (401)${suffix}`, details);
   const codes: Record<number, string> = {
     400: 'bad-request',
     403: 'forbidden',
@@ -140,4 +140,22 @@ export function extractReason(body: unknown): string | null {
     text = pick(body);
   }
   return text ? text.slice(0, 300) : null;
+}
+
+/** xTrace signals an expired token with 401 or with `context._cause = "inactive-token"` (any status). */
+function isInactiveToken(body: unknown): boolean {
+  let b = body;
+  if (typeof b === 'string') {
+    try {
+      b = JSON.parse(b);
+    } catch {
+      return false;
+    }
+  }
+  const items = Array.isArray(b) ? b : [b];
+  return items.some((x) => {
+    if (!x || typeof x !== 'object') return false;
+    const o = x as { code?: unknown; context?: { _cause?: unknown } };
+    return o.code === 'inactive-token' || o.context?._cause === 'inactive-token';
+  });
 }

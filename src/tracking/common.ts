@@ -1,5 +1,6 @@
 /** Helpers shared by the adapters: state mapping, auth wrapper, small normalisers. */
 import { TrackingError } from './errors.js';
+import type { Logger } from './http.js';
 import type { TokenManager } from './token.js';
 
 export const SOLD_STATUSES = new Set(['WITHDRAWN', 'RETIRED']);
@@ -28,12 +29,13 @@ export function bool(v: unknown): boolean | null {
  * Run `fn` with a bearer token; on 401 renew the token once and run again. A second 401 is final:
  * `auth` / `token-refused`. Mutating calls are safe to repeat here because a 401 means "not processed".
  */
-export async function withToken<T>(tokens: TokenManager, fn: (token: string) => Promise<T>): Promise<T> {
+export async function withToken<T>(tokens: TokenManager, fn: (token: string) => Promise<T>, logger?: Logger): Promise<T> {
   const token = await tokens.get();
   try {
     return await fn(token);
   } catch (e) {
     if (!(e instanceof TrackingError) || e.kind !== 'auth' || e.code !== 'unauthorized') throw e;
+    logger?.warn({ code: e.code, status: e.details.status, reason: e.details.reason }, 'tracking: token refused, renewing it');
     const fresh = await tokens.invalidate(token);
     try {
       return await fn(fresh);

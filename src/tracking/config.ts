@@ -4,7 +4,7 @@
  * dictionary values) exposed as a setting.
  */
 import { z } from 'zod';
-import type { Logger, RetryPolicy } from './http.js';
+import type { Logger } from './http.js';
 import type { Signer } from './signer.js';
 
 const retrySchema = z
@@ -57,6 +57,8 @@ export const xtraceConfigSchema = z.object({
   businessPlaceId: z.union([z.number().int(), z.string().regex(/^\d+$/)]).optional(),
   /** Use `cod/private/codes` (needs MARKING-CODE.READ; falls back to public on 307). */
   usePrivateCodes: z.boolean().default(false),
+  /** [S] One guide says `public/codes` needs no auth; other clients send a token. Default: send it. */
+  publicCodesAuth: z.boolean().default(true),
   /** `public/codes` body: `{codes:[…]}` (default) or a bare array (seen in one client). */
   codesRequestShape: z.enum(['object', 'array']).default('object'),
   /** Send `X-Business-Place-Id` on every call (some UZ clients do). */
@@ -107,11 +109,25 @@ export const trueApiConfigSchema = z.object({
   receiptAction: z.string().default('RETAIL'),
   /** [I] `return_type` of LP_RETURN for a retail return. */
   returnType: z.string().default('RETAIL_RETURN'),
+  /** [I] Code form in LK_RECEIPT `products[].cis`: the KI (default) or the full KM. */
+  documentCodeForm: z.enum(['ki', 'km']).default('ki'),
   /** Codes per `codes/check` call (clients use 100; the official maximum is open). */
   maxCodesPerCodesCheck: z.number().int().min(1).default(100),
 });
 
 export const trackingConfigSchema = z.discriminatedUnion('family', [xtraceConfigSchema, trueApiConfigSchema]);
+
+/** Inferred family: RU → true-api, KZ/UZ → xtrace (KZ ISMET needs `family: 'true-api'`). */
+export function inferFamily(input: { family?: unknown; country?: unknown }): 'xtrace' | 'true-api' {
+  if (input.family === 'xtrace' || input.family === 'true-api') return input.family;
+  return input.country === 'RU' ? 'true-api' : 'xtrace';
+}
+
+/** For config files: the family may be left out when the country decides it. */
+export const trackingConfigInputSchema = z.preprocess(
+  (v) => (v && typeof v === 'object' && !Array.isArray(v) ? { ...v, family: inferFamily(v as Record<string, unknown>) } : v),
+  trackingConfigSchema,
+);
 
 /** Things that are not plain data: signer, logger, clocks. */
 export interface TrackingRuntime {
@@ -146,10 +162,6 @@ export function defaultLimits(family: 'xtrace' | 'true-api', country: string | u
   }
   // KZ xTrace: rate limits "not specified"; stay polite.
   return { maxCodesPerCheck: 1000, maxCodesPerDocument: 30_000, requestsPerMinute: null, burst: 1, maxConcurrency: 4 };
-}
-
-export function mergeRetry(r: Partial<RetryPolicy> | undefined): Partial<RetryPolicy> {
-  return { ...r };
 }
 
 export function isLoopback(url: string): boolean {

@@ -102,18 +102,32 @@ export class HttpClient {
       httpsAgent: this.httpsAgent,
       headers: { Accept: '*/*', ...options.headers },
       validateStatus: (s) => s >= 200 && s < 300,
-      // Keep bodies as the server sent them when they are not JSON (xTrace may answer ZIP or text).
+      // Parse JSON when the body is JSON; keep it as text when it is not (no throw: validation decides).
       transitional: { silentJSONParsing: true, forcedJSONParsing: true, clarifyTimeoutError: true },
     });
   }
 
-  /** Back-off step for retry n (1-based): full jitter over base·2^(n-1), capped. */
+  /** Back-off step for retry n (1-based): "equal jitter" — between half and all of base·2^(n-1), capped. */
   backoffMs(n: number): number {
     const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (n - 1));
     return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
   }
 
   async request<T = unknown>(spec: RequestSpec<T>): Promise<HttpResult<T>> {
+    try {
+      return await this.requestWithRetry(spec);
+    } catch (e) {
+      if (e instanceof TrackingError) throw e;
+      if (spec.signal?.aborted) {
+        // Aborted while waiting for a rate slot or a back-off: for a mutating call nothing may have been sent
+        // yet, but a previous attempt might have; stay on the safe side.
+        throw new TrackingError(spec.idempotent ? 'transient' : 'unknown-result', 'aborted', `${spec.method} ${stripQuery(spec.url)}: aborted by the caller`);
+      }
+      throw classifyError(e, { idempotent: spec.idempotent, what: `${spec.method} ${stripQuery(spec.url)}` });
+    }
+  }
+
+  private async requestWithRetry<T>(spec: RequestSpec<T>): Promise<HttpResult<T>> {
     const what = `${spec.method} ${stripQuery(spec.url)}`;
     const ctx: ClassifyContext = { idempotent: spec.idempotent, what };
     const started = performance.now();
@@ -127,23 +141,31 @@ export class HttpClient {
       if (this.limiter) await this.limiter.acquire(spec.signal);
       return this.gate ? this.gate.run(() => this.once(spec, ctx)) : this.once(spec, ctx);
     };
-    if (spec.retry === false) return attempt();
+    if (spec.retry === false || this.retry.retries === 0) return attempt();
+    /** Decide whether failure number `n` (1-based) is retried, and after how long. */
+    const decide = (error: unknown, n: number): boolean => {
+      if (!(error instanceof TrackingError) || error.kind !== 'transient' || error.code === 'aborted') return false;
+      const backoff = this.backoffMs(n);
+      const ra = error.details.retryAfterMs;
+      if (ra !== undefined && ra > this.retry.maxRetryAfterMs) return false;
+      const delay = Math.max(backoff, ra ?? 0);
+      if (performance.now() - started + delay > this.retry.maxTotalMs) return false;
+      pendingDelay = delay;
+      this.options.logger?.debug({ what, code: error.code, status: error.details.status, delayMs: delay }, 'tracking: retrying');
+      return true;
+    };
+    // The first attempt runs outside p-retry: the common case (success) pays nothing for the retry machinery.
+    try {
+      return await attempt();
+    } catch (e) {
+      if (!decide(e, 1)) throw e;
+    }
     return pRetry(attempt, {
-      retries: this.retry.retries,
+      retries: this.retry.retries - 1,
       minTimeout: 0,
       factor: 1,
       signal: spec.signal,
-      shouldRetry: ({ error, retriesConsumed }) => {
-        if (!(error instanceof TrackingError) || error.kind !== 'transient' || error.code === 'aborted') return false;
-        const backoff = this.backoffMs(retriesConsumed + 1);
-        const ra = error.details.retryAfterMs;
-        if (ra !== undefined && ra > this.retry.maxRetryAfterMs) return false;
-        const delay = Math.max(backoff, ra ?? 0);
-        if (performance.now() - started + delay > this.retry.maxTotalMs) return false;
-        pendingDelay = delay;
-        this.options.logger?.debug({ what, code: error.code, status: error.details.status, delayMs: delay }, 'tracking: retrying');
-        return true;
-      },
+      shouldRetry: ({ error, retriesConsumed }) => decide(error, retriesConsumed + 2),
     });
   }
 

@@ -23,6 +23,11 @@ export interface TokenManagerOptions {
   /** Renew this long before expiry; default: 10 % of the lifetime, at most 60 s. */
   refreshSkewMs?: number;
   now?: () => number;
+  /**
+   * Renew in the background when the refresh window opens, so a pre-sale check never waits for a
+   * login. Default true. The timer is unref'd and cleared by close().
+   */
+  background?: boolean;
 }
 
 export class TokenManager {
@@ -30,6 +35,8 @@ export class TokenManager {
   private inflight: Promise<IssuedToken> | null = null;
   private readonly now: () => number;
   private issuedAt = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
   /** Counters for status pages and tests. */
   readonly counters = { logins: 0, refreshes: 0, invalidations: 0 };
 
@@ -61,6 +68,26 @@ export class TokenManager {
     return this.get();
   }
 
+  /** Stop background renewal. */
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private schedule(t: IssuedToken): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.closed || this.options.background === false) return;
+    const delay = t.expiresAt - this.skew(t) - this.now();
+    if (!(delay > 0) || delay > 2 ** 31 - 1) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.current === t) this.renew().catch(() => undefined); // the next get() tries again
+    }, delay);
+    this.timer.unref();
+  }
+
   private skew(t: IssuedToken): number {
     if (this.options.refreshSkewMs !== undefined) return this.options.refreshSkewMs;
     const life = Math.max(0, t.expiresAt - this.issuedAt);
@@ -86,6 +113,7 @@ export class TokenManager {
       }
       this.issuedAt = this.now();
       this.current = next;
+      this.schedule(next);
       return next;
     })();
     this.inflight = p;

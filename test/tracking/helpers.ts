@@ -3,13 +3,15 @@ import type { DocumentItem, OutgoingDocument } from '../../src/tracking/types.js
 
 const GS = '\u001d';
 
-/** A KM for GTIN 04600439931256 with serial `S<n>` and a crypto tail. */
+const TAIL = 'dGVzdHRlc3R0ZXN0dGVzdHRlc3R0ZXN0dGVzdHRlc3R0'; // 44 chars, as in light-industry codes
+
+/** A light-industry KM for GTIN 04600439931256 with a 13-character serial `S<n>` and a crypto tail. */
 export function km(n: number): string {
-  return `010460043993125621S${String(n).padStart(6, '0')}${GS}91FFD0${GS}92dGVzdHRlc3R0ZXN0`;
+  return `${ki(n)}${GS}91EE06${GS}92${TAIL}`;
 }
 
 export function ki(n: number): string {
-  return `010460043993125621S${String(n).padStart(6, '0')}`;
+  return `010460043993125621S${String(n).padStart(12, '0')}`;
 }
 
 export function item(n: number, price = 10_000): DocumentItem {

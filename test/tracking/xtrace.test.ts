@@ -118,6 +118,15 @@ describe('xtrace adapter — happy paths', () => {
     await fresh.close();
   });
 
+  it('public codes without a token when configured (unconfirmed fact)', async () => {
+    await emu.close();
+    emu = await createEmulator({ publicCodesNeedAuth: false, codes: [{ code: ki(1), status: 'INTRODUCED' }] });
+    const anon = new XtraceAdapter({ family: 'xtrace', baseUrl: emu.url, login: 'demo', password: 'demo', publicCodesAuth: false });
+    expect((await anon.checkCodes([ki(1)]))[0].found).toBe(true);
+    expect(emu.stats().logins).toBe(0);
+    await anon.close();
+  });
+
   it('health() reports ok with the token expiry', async () => {
     const h = await xt.health();
     expect(h.ok).toBe(true);

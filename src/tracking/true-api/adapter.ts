@@ -6,13 +6,14 @@
  * Documents: `lk/documents/create` with `LK_RECEIPT` (sale) / `LP_RETURN` (return), base64 body and a
  * detached signature; status via `doc/{id}/info`; reconciliation via `doc/list` + body reference.
  */
+import pRetry from 'p-retry';
 import { z } from 'zod';
 import { chunk } from '../batch.js';
 import { canonicalJson, toBase64 } from '../canonical-json.js';
 import { BoundedMap, bool, jwtExpiryMs, loginError, num, SOLD_STATUSES, str, upper, withToken } from '../common.js';
 import { defaultLimits, isLoopback, trueApiConfigSchema, type Limits, type TrueApiConfig } from '../config.js';
 import { TrackingError } from '../errors.js';
-import { HttpClient } from '../http.js';
+import { HttpClient, type Logger } from '../http.js';
 import { deriveKi } from '../ki.js';
 import { createTestSigner, type Signer } from '../signer.js';
 import { TokenManager, type IssuedToken } from '../token.js';
@@ -80,9 +81,11 @@ export class TrueApiAdapter implements TrackingSystem {
   private readonly now: () => number;
   private readonly fullLimits: Limits;
   private readonly sent = new BoundedMap<string, { reference: string; codes: string[] }>(10_000);
+  private readonly logger: Logger | undefined;
 
   constructor(config: TrueApiConfig) {
     const { signer, logger, now, random, ...data } = config;
+    this.logger = logger;
     this.cfg = trueApiConfigSchema.parse(data);
     this.now = now ?? Date.now;
     this.fullLimits = { ...defaultLimits('true-api', this.cfg.country), ...this.cfg.limits };
@@ -111,33 +114,49 @@ export class TrueApiAdapter implements TrackingSystem {
           refreshMs: this.cfg.cdnRefreshMs,
           cooldownMs: this.cfg.cdnHostCooldownMs,
           timeoutMs: this.cfg.checkTimeoutMs,
+          now: this.now,
         })
       : null;
   }
 
   // ---- auth -------------------------------------------------------------------------------
 
+  /**
+   * A challenge is single-use, so `simpleSignIn` itself is never repeated: a transient failure
+   * restarts the whole flow with a fresh `auth/key` (up to three times).
+   */
   private async signIn(): Promise<IssuedToken> {
-    if (!this.signer) throw new TrackingError('auth', 'no-signer', 'true-api sign-in needs a signer (configure one)');
-    try {
+    const signer = this.signer;
+    if (!signer) throw new TrackingError('auth', 'no-signer', 'true-api sign-in needs a signer (configure one)');
+    const once = async (): Promise<IssuedToken> => {
       const key = await this.http.request({ method: 'GET', url: `${this.cfg.v3Path}/auth/key`, idempotent: true, schema: keyAnswer });
-      const signed = await this.signer.signAttached(key.data.data);
+      const signed = await signer.signAttached(key.data.data);
       const res = await this.http.request({
         method: 'POST',
         url: `${this.cfg.v3Path}/auth/simpleSignIn`,
         data: { uuid: key.data.uuid, data: signed, ...(this.cfg.inn ? { inn: this.cfg.inn } : {}) },
         idempotent: true,
+        retry: false,
         schema: signInAnswer,
       });
       const token = res.data.token;
       return { value: token, expiresAt: jwtExpiryMs(token) ?? this.now() + this.cfg.tokenTtlMs };
+    };
+    try {
+      return await pRetry(once, {
+        retries: 2,
+        minTimeout: this.http.retry.baseDelayMs,
+        maxTimeout: this.http.retry.maxDelayMs,
+        randomize: true,
+        shouldRetry: ({ error }) => error instanceof TrackingError && error.kind === 'transient',
+      });
     } catch (e) {
       throw loginError(e, 'true-api');
     }
   }
 
   private authed<T>(fn: (headers: Record<string, string>) => Promise<T>): Promise<T> {
-    return withToken(this.tokens, (token) => fn({ Authorization: `Bearer ${token}` }));
+    return withToken(this.tokens, (token) => fn({ Authorization: `Bearer ${token}` }), this.logger);
   }
 
   private pg(): Record<string, string> {
@@ -179,6 +198,7 @@ export class TrueApiAdapter implements TrackingSystem {
         last = e;
         if (!(e instanceof TrackingError) || e.kind !== 'transient' || e.code === 'aborted') throw e;
         this.cdn!.markDown(h.host); // fail over to the next host
+        this.logger?.warn({ host: h.host, code: e.code, status: e.details.status }, 'tracking: CDN host failed, trying the next one');
       }
     }
     throw last ?? new TrackingError('transient', 'no-cdn-host', 'codes/check: no CDN host available');
@@ -233,7 +253,7 @@ export class TrueApiAdapter implements TrackingSystem {
         primary_document_custom_name: null,
         fias_id: null,
         products: doc.items.map((i) => ({
-          cis: i.km || i.code,
+          cis: this.cfg.documentCodeForm === 'km' ? i.km || i.code : i.ki || deriveKi(i.code),
           product_cost: i.price,
           primary_document_type: 'RECEIPT',
           primary_document_number: doc.reference,
@@ -338,7 +358,7 @@ export class TrueApiAdapter implements TrackingSystem {
       if (this.cdn) {
         await this.cdn.load();
         const best = (await this.cdn.ordered())[0];
-        if (!best || best.downUntil > performance.now()) {
+        if (!best || best.downUntil > this.now()) {
           return { ok: false, latencyMs: null, tokenExpiresAt: this.tokenExpiry(), message: 'no healthy CDN host' };
         }
         return { ok: true, latencyMs: best.avgTimeMs ?? Math.round(performance.now() - started), tokenExpiresAt: this.tokenExpiry() };
@@ -356,6 +376,7 @@ export class TrueApiAdapter implements TrackingSystem {
   }
 
   async close(): Promise<void> {
+    this.tokens.close();
     this.http.close();
   }
 }

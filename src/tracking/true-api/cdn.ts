@@ -1,7 +1,8 @@
 /**
  * CDN host selection for permissive-mode `codes/check` (RU): fetch the host list, measure each host's
  * health (`avgTimeMs`), use the fastest healthy one, and skip a failing host for a cool-down while the
- * next one takes over. The list is refreshed after `refreshMs` (reference: 6–7 h).
+ * next one takes over. The list is refreshed in the background after `refreshMs` (reference: 6–7 h);
+ * only the very first check waits for it (call `health()` at start-up to warm it).
  */
 import { z } from 'zod';
 import type { HttpClient } from '../http.js';
@@ -16,7 +17,7 @@ const healthAnswer = z.looseObject({ code: z.number().optional(), avgTimeMs: z.n
 export interface CdnHost {
   host: string;
   avgTimeMs: number | null;
-  /** performance.now() until which the host is skipped. */
+  /** this.now() until which the host is skipped. */
   downUntil: number;
 }
 
@@ -29,6 +30,8 @@ export interface CdnOptions {
   refreshMs: number;
   cooldownMs: number;
   timeoutMs: number;
+  /** Clock for list age and cool-downs (epoch ms); injectable for tests. */
+  now?: () => number;
 }
 
 export class CdnHosts {
@@ -36,15 +39,21 @@ export class CdnHosts {
   private loadedAt = -Infinity;
   private loading: Promise<void> | null = null;
 
+  private readonly now: () => number;
+
   constructor(
     private readonly http: HttpClient,
     private readonly opts: CdnOptions,
-  ) {}
+  ) {
+    this.now = opts.now ?? Date.now;
+  }
 
   /** Hosts in the order to try: healthy by avgTimeMs, then those cooling down (as a last resort). */
   async ordered(): Promise<CdnHost[]> {
-    if (performance.now() - this.loadedAt > this.opts.refreshMs || this.hosts.length === 0) await this.load();
-    const now = performance.now();
+    if (this.hosts.length === 0) await this.load();
+    // A stale list is still used while a fresh one loads in the background: a check at the till never waits for it.
+    else if (this.now() - this.loadedAt > this.opts.refreshMs) void this.load().catch(() => undefined);
+    const now = this.now();
     const up = this.hosts.filter((h) => h.downUntil <= now);
     const down = this.hosts.filter((h) => h.downUntil > now).sort((a, b) => a.downUntil - b.downUntil);
     return [...up, ...down];
@@ -52,7 +61,7 @@ export class CdnHosts {
 
   markDown(host: string): void {
     const h = this.hosts.find((x) => x.host === host);
-    if (h) h.downUntil = performance.now() + this.opts.cooldownMs;
+    if (h) h.downUntil = this.now() + this.opts.cooldownMs;
   }
 
   snapshot(): readonly CdnHost[] {
@@ -86,7 +95,7 @@ export class CdnHosts {
     const measured = await Promise.all(list.map((host) => this.measure(host)));
     measured.sort((a, b) => (a.avgTimeMs ?? Infinity) - (b.avgTimeMs ?? Infinity));
     this.hosts = measured;
-    this.loadedAt = performance.now();
+    this.loadedAt = this.now();
   }
 
   private async measure(host: string): Promise<CdnHost> {
@@ -100,10 +109,10 @@ export class CdnHosts {
         timeoutMs: this.opts.timeoutMs,
         schema: healthAnswer,
       });
-      if ((res.data.code ?? 0) !== 0) return { host, avgTimeMs: null, downUntil: performance.now() + this.opts.cooldownMs };
+      if ((res.data.code ?? 0) !== 0) return { host, avgTimeMs: null, downUntil: this.now() + this.opts.cooldownMs };
       return { host, avgTimeMs: res.data.avgTimeMs ?? null, downUntil: 0 };
     } catch {
-      return { host, avgTimeMs: null, downUntil: performance.now() + this.opts.cooldownMs };
+      return { host, avgTimeMs: null, downUntil: this.now() + this.opts.cooldownMs };
     }
   }
 }

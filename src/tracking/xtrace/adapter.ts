@@ -12,7 +12,7 @@ import { canonicalJson, fromBase64, toBase64 } from '../canonical-json.js';
 import { BoundedMap, bool, loginError, num, SOLD_STATUSES, str, upper, withToken } from '../common.js';
 import { defaultLimits, isLoopback, xtraceConfigSchema, type Limits, type XtraceConfig } from '../config.js';
 import { TrackingError } from '../errors.js';
-import { HttpClient } from '../http.js';
+import { HttpClient, type Logger } from '../http.js';
 import { deriveKi } from '../ki.js';
 import { createTestSigner, type Signer } from '../signer.js';
 import { TokenManager, type IssuedToken } from '../token.js';
@@ -104,9 +104,11 @@ export class XtraceAdapter implements TrackingSystem {
   private readonly fullLimits: Limits;
   private privateAllowed: boolean;
   private readonly sent = new BoundedMap<string, SentDoc>(10_000);
+  private readonly logger: Logger | undefined;
 
   constructor(config: XtraceConfig) {
     const { signer, logger, now, random, ...data } = config;
+    this.logger = logger;
     this.cfg = xtraceConfigSchema.parse(data);
     this.paths = { ...XTRACE_PATHS, ...this.cfg.paths };
     this.now = now ?? Date.now;
@@ -185,7 +187,7 @@ export class XtraceAdapter implements TrackingSystem {
 
   private authed<T>(fn: (headers: Record<string, string>) => Promise<T>): Promise<T> {
     if (!this.tokens) return fn({ Authorization: `Bearer ${this.cfg.apiKey}` });
-    return withToken(this.tokens, (token) => fn({ Authorization: `Bearer ${token}` }));
+    return withToken(this.tokens, (token) => fn({ Authorization: `Bearer ${token}` }), this.logger);
   }
 
   // ---- code info ----------------------------------------------------------------------------
@@ -215,13 +217,14 @@ export class XtraceAdapter implements TrackingSystem {
       );
       if (res.status === 307) {
         this.privateAllowed = false; // no MARKING-CODE.READ permission: use public from now on
+        this.logger?.warn({}, 'tracking: cod/private/codes redirected (no MARKING-CODE.READ); using cod/public/codes');
       } else {
         const parsed = z.looseObject({ results: z.array(z.unknown()) }).safeParse(res.data);
         if (!parsed.success) throw new TrackingError('permanent', 'bad-answer', 'xtrace private codes: unexpected answer');
         return matchAnswers(codes, parsed.data.results.map(normalisePrivate));
       }
     }
-    const res = await this.authed((headers) =>
+    const call = (headers: Record<string, string>) =>
       this.http.request({
         method: 'POST',
         url: this.paths.publicCodes,
@@ -231,8 +234,8 @@ export class XtraceAdapter implements TrackingSystem {
         timeoutMs: this.cfg.checkTimeoutMs,
         signal,
         schema: codesAnswer,
-      }),
-    );
+      });
+    const res = this.cfg.publicCodesAuth ? await this.authed(call) : await call({});
     const d = res.data;
     const items: unknown[] = Array.isArray(d) ? d : 'codes' in d ? (d.codes as unknown[]) : (d.results as unknown[]);
     return matchAnswers(codes, items.map(normalisePublic));
@@ -409,6 +412,7 @@ export class XtraceAdapter implements TrackingSystem {
   }
 
   async close(): Promise<void> {
+    this.tokens?.close();
     this.http.close();
   }
 }

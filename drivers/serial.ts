@@ -1,0 +1,212 @@
+/**
+ * Serial scanner driver (USB-COM / CDC-ACM and RS-232) on `serialport` 13: frames end at CR, LF, CRLF or
+ * a configured suffix, with an inter-byte timeout fallback; AIM prefix split off; bytes never UTF-8
+ * decoded; oversize frames cut with an error; unplug → `disconnected` → reconnect with back-off when
+ * the port reappears (same path, or the same vid/pid/serial via `SerialPort.list()`).
+ */
+import type { SerialPort } from 'serialport';
+import { splitAim } from '../src/scan/aim.js';
+import { Backoff, type ReconnectOptions } from '../src/scan/backoff.js';
+import { classifyDeviceError } from '../src/scan/errors.js';
+import { FrameSplitter, type FramingOptions } from '../src/scan/framing.js';
+import { BaseScanner, type ScannerCommonOptions } from '../src/scan/scanner-base.js';
+import { DriverUnavailableError, loadSerialPort } from './load-native.js';
+import { looksGarbled } from './garble.js';
+
+export interface SerialMatch {
+  vendorId: number;
+  productId: number;
+  serialNumber?: string;
+}
+
+export interface SerialScannerOptions extends ScannerCommonOptions, FramingOptions {
+  /** Port path (`/dev/ttyACM0`, `COM3`). Either `path` or `match` (or both: path first, then match). */
+  path?: string;
+  /** Find the port by USB ids (the path may change after a replug). */
+  match?: SerialMatch;
+  /** Baud rate; ignored by true CDC-ACM devices, must match the scanner on RS-232 (default 9600). */
+  baudRate?: number;
+  /** Reconnect after unplug or a failed open (default true). */
+  reconnect?: boolean | ReconnectOptions;
+  /** Enumerate ports for `match` (default: serialport's `SerialPort.list()`). */
+  list?: () => Promise<SerialPortListEntry[]>;
+}
+
+export interface SerialPortListEntry {
+  path: string;
+  vendorId?: string;
+  productId?: string;
+  serialNumber?: string;
+}
+
+function hexId(n: number): string {
+  return n.toString(16).padStart(4, '0');
+}
+
+function parseHex(s: string | undefined): number | undefined {
+  if (!s) return undefined;
+  const n = parseInt(s, 16);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+export class SerialScanner extends BaseScanner {
+  private port: SerialPort | null = null;
+  private readonly splitter: FrameSplitter;
+  private readonly backoff: Backoff | null;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastFailureCode: string | null = null;
+
+  constructor(private readonly options: SerialScannerOptions) {
+    if (!options.path && !options.match) throw new TypeError('openSerialScanner: give `path` or `match`');
+    super(
+      {
+        driver: 'serial',
+        path: options.path ?? `usb:${hexId(options.match!.vendorId)}:${hexId(options.match!.productId)}`,
+        ...(options.match ? { vendorId: options.match.vendorId, productId: options.match.productId } : {}),
+        ...(options.match?.serialNumber ? { serialNumber: options.match.serialNumber } : {}),
+      },
+      options,
+    );
+    this.splitter = new FrameSplitter(
+      {
+        frame: (bytes) => this.onFrame(bytes),
+        oversize: (n, max) =>
+          this.report(
+            'frame-oversize',
+            `A frame of ${n} bytes from ${this.source.path} exceeds the ${max}-byte limit and was dropped. ` +
+              'Check that the scanner sends a CR/LF suffix (or set the suffix in tanba), or raise maxFrameBytes.',
+          ),
+      },
+      options,
+    );
+    const rc = options.reconnect ?? true;
+    this.backoff = rc === false ? null : new Backoff(rc === true ? {} : rc);
+    void this.connect();
+  }
+
+  private onFrame(bytes: Uint8Array): void {
+    const { aim, data } = splitAim(bytes);
+    if (looksGarbled(data)) {
+      this.report(
+        'frame-garbled',
+        `A frame from ${this.source.path} holds control bytes that no barcode sends; on RS-232 check that the baud rate ` +
+          `(${this.options.baudRate ?? 9600}) and 8N1 match the scanner.`,
+      );
+    }
+    this.deliver({ raw: data, symbology: aim });
+  }
+
+  private async resolvePath(mod: typeof import('serialport')): Promise<string | null> {
+    const m = this.options.match;
+    if (!m) return this.options.path!;
+    let ports: SerialPortListEntry[];
+    try {
+      ports = await (this.options.list ?? (() => mod.SerialPort.list()))();
+    } catch (err) {
+      if (this.options.path) return this.options.path;
+      throw err;
+    }
+    const hit = ports.find(
+      (p) =>
+        parseHex(p.vendorId) === m.vendorId &&
+        parseHex(p.productId) === m.productId &&
+        (!m.serialNumber || p.serialNumber === m.serialNumber),
+    );
+    if (hit) return hit.path;
+    return this.options.path ?? null;
+  }
+
+  private async connect(): Promise<void> {
+    if (this.closed) return;
+    let mod: typeof import('serialport');
+    try {
+      mod = await loadSerialPort();
+    } catch (err) {
+      const d = err instanceof DriverUnavailableError ? err.detail : classifyDeviceError(err, this.source);
+      this.report(d.code, d.message);
+      this.setState('disconnected', d.code, d.message);
+      return;
+    }
+    let path: string | null;
+    try {
+      path = await this.resolvePath(mod);
+    } catch (err) {
+      return this.failed(err);
+    }
+    if (this.closed) return;
+    if (!path) return this.failed(Object.assign(new Error('no matching port'), { code: 'ENOENT' }));
+    if (path !== this.source.path) this.updateSource({ path });
+    const port = new mod.SerialPort({ path, baudRate: this.options.baudRate ?? 9600, autoOpen: false });
+    port.on('error', (err: Error) => {
+      // Open failures arrive through the open callback and unplugs through `close`; anything else is reported here.
+      if (this.port === port && !this.closed) this.report('device-error', `${path}: ${err.message}`);
+    });
+    port.open((err) => {
+      if (err) {
+        port.removeAllListeners('data');
+        return this.failed(err);
+      }
+      if (this.closed) {
+        port.close(() => undefined);
+        return;
+      }
+      this.port = port;
+      this.backoff?.reset();
+      this.lastFailureCode = null;
+      this.setState('connected');
+    });
+    port.on('data', (chunk: Buffer) => {
+      this.splitter.push(chunk);
+      this.emit('chunk', chunk.length);
+    });
+    port.on('close', (err?: Error & { disconnected?: boolean }) => {
+      if (this.port !== port) return;
+      this.port = null;
+      if (this.closed) return;
+      const dropped = this.splitter.reset();
+      if (dropped > 0) {
+        this.report('frame-incomplete', `${dropped} bytes of an unfinished scan were lost when ${path} closed; scan the code again.`);
+      }
+      const d = classifyDeviceError(err ?? new Error('port closed'), this.source, 'read');
+      this.report(d.code, d.message);
+      this.setState('disconnected', d.code, d.message);
+      this.scheduleReconnect();
+    });
+  }
+
+  private failed(err: unknown): void {
+    if (this.closed) return;
+    const d = classifyDeviceError(err, this.source, 'open');
+    // Report a failure once, not on every retry of the same failure.
+    if (d.code !== this.lastFailureCode) {
+      this.report(d.code, d.message);
+      this.setState('disconnected', d.code, d.message);
+    }
+    this.lastFailureCode = d.code;
+    if (d.retry) this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (!this.backoff || this.closed || this.retryTimer) return;
+    const delay = this.backoff.next();
+    this.setState('reconnecting');
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.connect();
+    }, delay);
+  }
+
+  protected async release(): Promise<void> {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.splitter.reset();
+    const port = this.port;
+    this.port = null;
+    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+  }
+}
+
+/** Open a serial scanner. Never throws for device problems: watch `status` and `error` events. */
+export function openSerialScanner(options: SerialScannerOptions): SerialScanner {
+  return new SerialScanner(options);
+}

@@ -347,7 +347,8 @@ export class Relay {
       await this.failed(r, e, 'reconcile');
       return;
     }
-    const mine = docs.filter((d) => d.reference === null || d.reference === r.id);
+    // Only a document that carries our reference proves delivery; anything else is not ours.
+    const mine = docs.filter((d) => d.reference === r.id);
     if (mine.length === 0) {
       // Proven absent: send again, now.
       await this.persist(r.id, { state: 'queued', nextAttemptAt: this.now(), lastError: null });

@@ -347,7 +347,8 @@ export class Relay {
       await this.failed(r, e, 'reconcile');
       return;
     }
-    const mine = docs.filter((d) => d.reference === null || d.reference === r.id);
+    // Only a document that carries our reference proves delivery; anything else is not ours.
+    const mine = docs.filter((d) => d.reference === r.id);
     if (mine.length === 0) {
       // Proven absent: send again, now.
       await this.persist(r.id, { state: 'queued', nextAttemptAt: this.now(), lastError: null });
@@ -380,13 +381,11 @@ export class Relay {
         : [{ code: 'rejected', message: `The tracking system rejected document ${d.documentId}.` }];
       await this.persist(r.id, { state: 'rejected', documentId: d.documentId, dead: true, nextAttemptAt: null, reasons, lastError: null });
     } else {
-      // created / in-process: ask again later, backing off.
-      const polls = Math.max(1, r.state === 'sent' ? r.attempts : 1);
-      const delay = Math.min(
-        this.opts.backoff?.maxDelayMs ?? 300_000,
-        (this.opts.confirmDelayMs ?? 2000) * Math.pow(2, Math.min(10, polls - 1)),
-      );
-      await this.persist(r.id, { state: 'sent', documentId: d.documentId, nextAttemptAt: this.now() + delay, attempts: 1 });
+      // created / in-process: ask again later, backing off geometrically (wait half the document's
+      // age so far), between the first-poll delay and the back-off cap.
+      const age = this.now() - (r.firstSentAt ?? Date.parse(r.createdAt));
+      const delay = Math.min(this.opts.backoff?.maxDelayMs ?? 300_000, Math.max(this.opts.confirmDelayMs ?? 2000, age / 2));
+      await this.persist(r.id, { state: 'sent', documentId: d.documentId, nextAttemptAt: this.now() + delay });
     }
   }
 }

@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { createDecider, type Decider, type DeciderOptions } from '../decision/decider.js';
 import type { Decision } from '../decision/types.js';
+import type { BlockList } from '../decision/local-knowledge.js';
 import { parseCode } from '../marking/index.js';
 import type { Country } from '../marking/types.js';
 import { StoreError } from '../outbox/errors.js';
@@ -126,6 +127,11 @@ class TanbaTerminal extends EventEmitter implements Terminal {
     return this.store.get(id);
   }
 
+  /** Local block list (codes and GTINs) the decision consults; load it from an adapter or the operator. */
+  get blockList(): BlockList {
+    return this.decider.blockList;
+  }
+
   /** Records the relay gave up on (permanent refusals, rejected documents). */
   deadLetters(): Promise<StoredRecord[]> {
     return this.store.deadLetters();
@@ -228,6 +234,7 @@ export async function createTerminal(config: TerminalConfig): Promise<Terminal &
 }
 
 export interface TanbaTerminalExtras {
+  readonly blockList: BlockList;
   deadLetters(): Promise<StoredRecord[]>;
   retryDeadLetter(id: string): Promise<RecordInfo>;
 }

@@ -95,6 +95,15 @@ describe('terminal.check', () => {
     expect(d.allowed).toBe(true);
   });
 
+  it('a code on the local block list is denied even when the online answer is clean', async () => {
+    const t = await start();
+    t.blockList.add({ codes: [ki(5)] });
+    const d = await t.check(km(5));
+    expect(d.verdict).toBe('deny');
+    expect(d.reasons.map((r) => r.code)).toEqual(['blocked']);
+    expect(d.source).toBe('online');
+  });
+
   it('a code sold here is denied before the tracking system knows', async () => {
     const t = await start({ relay: { enabled: false } });
     expect((await t.check(km(3))).verdict).toBe('allow');

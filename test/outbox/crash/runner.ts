@@ -3,6 +3,7 @@
  * random (seeded) moments, then drains what is left and checks the emulator: every acknowledged
  * sale's code is among the documents exactly once, and no code appears twice at all.
  */
+import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -100,28 +101,16 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
       relay: { concurrency: 4, reconcileDelayMs: 50, reconcileMarginMs: 5000, confirmDelayMs: 20, backoff: { minDelayMs: 20, maxDelayMs: 200 } },
     });
     try {
-      for (;;) {
-        const s = await terminal.status();
-        const open = await (async () => {
-          if (s.queue.pending > 0) return true;
-          // sent but not yet confirmed/rejected also counts as open
-          for (const id of acked.keys()) {
-            const r = await terminal.sale(id);
-            if (r && (r.state === 'sent' || r.state === 'queued' || r.state === 'sending' || r.state === 'unknown')) return true;
-          }
-          return false;
-        })();
-        if (!open) break;
-        // Wait for the next state change (or re-check shortly, in case one slipped by).
-        await new Promise<void>((r) => {
-          const t = setTimeout(done, 200);
-          function done() {
-            clearTimeout(t);
-            terminal.off('record', done);
-            r();
-          }
-          terminal.once('record', done);
-        });
+      // Open = not yet confirmed or rejected. Counted through a second (read-only) connection.
+      const probe = new Database(db, { readonly: true });
+      const open = probe.prepare(`SELECT COUNT(*) AS n FROM records WHERE state IN ('queued','sending','unknown','sent')`);
+      try {
+        while ((open.get() as { n: number }).n > 0) {
+          // Re-check the condition every 100 ms while the relay works.
+          await new Promise<void>((r) => setTimeout(r, 100));
+        }
+      } finally {
+        probe.close();
       }
       for (const id of acked.keys()) {
         const st = (await terminal.sale(id))?.state ?? 'absent';

@@ -101,6 +101,13 @@ describe('tanba CLI', () => {
     const q = await run(['queue', 'show', 'CLI-1', '--db', join(dir, 'flag.db')], { cwd: dir });
     expect(q.code).toBe(0);
     expect(JSON.parse(q.stdout)).toMatchObject({ id: 'CLI-1', type: 'sale' });
+    const l = await run(['queue', 'list', '--all', '--db', join(dir, 'flag.db')], { cwd: dir });
+    expect(l.code).toBe(0);
+    expect(l.stdout).toMatch(/dead letter\(s\)/);
+    expect(l.stdout).toMatch(/sale\s+CLI-1\s+(queued|sending|sent|confirmed|unknown)/);
+    const missing = await run(['queue', 'show', 'nope', '--db', join(dir, 'flag.db')], { cwd: dir });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no sale or return with id "nope"');
   });
 
   it('SIGTERM during a stream of sales: every acknowledged sale is on disk, the process exits 0', async () => {

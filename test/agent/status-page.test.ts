@@ -87,6 +87,23 @@ describe('status page in Chromium', () => {
     }
   });
 
+  it('works behind a token when the agent serves the store network', async () => {
+    const token = 'page-token-0123456789abcdef';
+    const guarded = await startTestAgent({ http: { host: '0.0.0.0', token }, tracking: { url: emu.url, login: 'demo', password: 'demo' } });
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${guarded.url}/?lang=en&token=${token}`);
+      await page.locator('#conn[data-live=true]').waitFor();
+      await page.locator('#state[data-state=ready]').waitFor();
+      const r = await post(`${guarded.url}/v1/codes/check`, { code: good.km }, { authorization: `Bearer ${token}` });
+      expect(r.status).toBe(200);
+      await page.locator('#decisions li.allow', { hasText: good.ki }).waitFor();
+    } finally {
+      await page.close();
+      await guarded.stop();
+    }
+  });
+
   it('speaks Kazakh and Russian too', async () => {
     const page = await browser.newPage();
     try {

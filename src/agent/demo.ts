@@ -96,10 +96,15 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const states = new Map<string, RecordState>();
     const stateWaiters: (() => void)[] = [];
     terminal.on('decision', (d: Decision) => decisions.push(d));
+    let draining = false;
     terminal.on('record', (r: RecordInfo) => {
       const prev = states.get(r.id);
       states.set(r.id, r.state);
       if (prev !== r.state) out(`      sale ${r.id.padEnd(8)} ${r.state}${r.documentId ? `  (document ${r.documentId})` : ''}${r.reasons.length ? `  ${r.reasons.map((x) => x.message).join('; ')}` : ''}`);
+      if (draining && r.state === 'sent') {
+        const waiting = [...states.values()].filter((s) => s === 'queued' || s === 'sending' || s === 'unknown').length;
+        out(`      queue: ${waiting} still waiting`);
+      }
       for (const w of stateWaiters.splice(0)) w();
     });
     const waitFor = async (what: string, cond: () => boolean): Promise<void> => {
@@ -188,6 +193,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     out('');
 
     out('5. The connection is back: the agent delivers the queue by itself');
+    draining = true;
     emulator.setFaults({});
     await waitFor('the queue to drain', () => saleIds.every((id) => states.get(id) === 'confirmed' || states.get(id) === 'rejected'));
     const s2 = await api.status();
@@ -198,7 +204,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     out(`    the tracking system holds ${docs.length} sale document(s) for ${saleIds.length} sales, ${dup} duplicate(s)`);
     const elapsedMs = Date.now() - t0;
     out('');
-    out(`Done in ${(elapsedMs / 1000).toFixed(1)} s. Run the agent yourself: npx tanba agent --tracking-url <url>  (see README)`);
+    out(`Done in ${(elapsedMs / 1000).toFixed(1)} s. To try it by hand: \`npx tanba emulator --port 7316\` in one terminal,`);
+    out('  `TANBA_TRACKING_LOGIN=demo TANBA_TRACKING_PASSWORD=demo npx tanba agent --tracking-url http://127.0.0.1:7316` in another,');
+    out('  then open http://127.0.0.1:7315/ and POST codes and sales to it (see README, "The store agent").');
     return {
       decisions,
       sales: saleIds.map((id) => ({ id, state: states.get(id) ?? 'unknown' })),

@@ -69,6 +69,8 @@ export const decisionSchema = z
   .object({
     code: parseResultSchema,
     verdict: z.enum(['allow', 'deny', 'unknown']),
+    /** May the till proceed: allow, and unknown under the default policy (allow with a warning). */
+    allowed: z.boolean().optional(),
     reasons: z.array(reason),
     source: z.enum(['online', 'local', 'none']),
     checkedAt: z.string(),

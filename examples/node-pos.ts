@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const basket: { code: string; price: number }[] = [];
   for (const code of SAMPLE) {
     const d = await terminal.check(code, { price: 25000 });
-    if (d.verdict === 'deny') continue; // tell the cashier d.reasons[0].message
+    if (d.allowed === false || d.verdict === 'deny') continue; // tell the cashier d.reasons[0].message
     basket.push({ code, price: 25000 }); // prices in minor units (tiyn)
   }
   const saleId = randomUUID();

@@ -68,6 +68,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   let emulator: Emulator | null = null;
   let agent: Agent | null = null;
   const scanner = new SimulatedScanner('/dev/ttyACM0 (simulated)');
+  const wedge = new SimulatedScanner('keyboard wedge (simulated)');
   try {
     emulator = await createEmulator({ port: 0, codes: seed, processingDelayMs: opts.fast ? 50 : 300 });
     const config = defaultConfig({
@@ -81,7 +82,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       log: { level: 'silent' },
     });
     const logger = pino({ level: 'silent' });
-    const baseTerminal = await createTerminalFromConfig({ ...config }, logger, { scanners: [scanner] });
+    const baseTerminal = await createTerminalFromConfig({ ...config }, logger, { scanners: [scanner, wedge] });
     agent = await createAgent({ config, terminal: baseTerminal, logger, processMetrics: false });
     const terminal = agent.terminal;
     const api = new AgentClient(agent.url);
@@ -125,9 +126,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       const repaired = d.code.repairs.length ? `  [repaired: ${d.code.repairs.join(', ')}]` : '';
       out(`  ${mark} ${label.padEnd(34)} ${(d.code.ki ?? d.code.error?.code ?? '?').slice(0, 31).padEnd(31)} ${d.source} ${Math.round(d.latencyMs)} ms${repaired}${why ? `\n            ${why}` : ''}`);
     };
-    const scanAndWait = async (label: string, km: string): Promise<Decision> => {
+    const scanAndWait = async (label: string, km: string | Uint8Array, by: SimulatedScanner = scanner): Promise<Decision> => {
       const before = decisions.length;
-      scanner.scan(km, ']d2');
+      by.scan(km, by === scanner ? ']d2' : null);
       await waitFor(`the decision on ${label}`, () => decisions.length > before);
       const d = decisions[decisions.length - 1];
       show(label, d);
@@ -142,7 +143,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     await scanAndWait(`${expired.label} (expired)`, expired.km);
     out('');
 
-    out('2. A keyboard-wedge scanner types into the POS, which asks the agent (POST /v1/codes/check)');
+    out('2. Keyboard-wedge scanners type what the keyboard layout makes of the code; tanba repairs it');
+    const ruTyped = typedUnderRussianLayout(garbledRu.km);
+    await scanAndWait(`${garbledRu.label} (Russian layout)`, new Uint8Array(Buffer.from(ruTyped, 'utf8')), wedge);
+    out(`            typed as ${JSON.stringify(`${ruTyped.slice(0, 40)}…`)}`);
+    out('   …and one typing into the POS, which asks the agent (POST /v1/codes/check):');
     const viaPos = async (label: string, text: string): Promise<Decision> => {
       const d = await api.check(text, { registerId: 'till-1' });
       show(label, d);
@@ -150,7 +155,6 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       await pause(250);
       return d;
     };
-    await viaPos(`${garbledRu.label} (Russian layout)`, typedUnderRussianLayout(garbledRu.km));
     await viaPos(`${garbledKz.label} (Kazakh layout, GS lost)`, typedUnderKazakhLayout(withoutGs(garbledKz.km)));
     await viaPos('Torn label (a digit misread)', `${valid[0].km.slice(0, 10)}${(Number(valid[0].km[10]) + 1) % 10}${valid[0].km.slice(11)}`);
     out('');
@@ -216,6 +220,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     };
   } finally {
     await scanner.close();
+    await wedge.close();
     await agent?.close().catch(() => undefined);
     await agent?.terminal.close().catch(() => undefined);
     await emulator?.close().catch(() => undefined);

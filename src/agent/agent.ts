@@ -44,7 +44,13 @@ export async function createAgent(opts: CreateAgentOptions): Promise<Agent> {
   const ownsLogger = !opts.logger;
   const logger = opts.logger ?? createLogger(config);
   const ownsTerminal = !opts.terminal;
-  const terminal = opts.terminal ?? (await createTerminalFromConfig(config, logger));
+  let terminal: Terminal;
+  try {
+    terminal = opts.terminal ?? (await createTerminalFromConfig(config, logger));
+  } catch (err) {
+    if (ownsLogger) await closeLogger(logger);
+    throw err;
+  }
   // A failed check of a scanned code (e.g. the database went away) is logged, never a crash.
   const onTerminalError = (err: unknown): void => logger.error({ err }, 'terminal error');
   terminal.on('error', onTerminalError);
@@ -58,13 +64,16 @@ export async function createAgent(opts: CreateAgentOptions): Promise<Agent> {
   } catch (err) {
     hub.close();
     metrics.close();
+    terminal.off('error', onTerminalError);
     if (ownsTerminal) await terminal.close().catch(() => undefined);
+    if (ownsLogger) await closeLogger(logger);
     throw listenError(err, config);
   }
   const addr = server.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
   const host = config.http.host.includes(':') && !config.http.host.startsWith('[') ? `[${config.http.host}]` : config.http.host;
-  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  // Bound to every address: tell local clients the loopback one.
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${port}`;
   logger.info({ url, version, config: redactConfig(config) }, 'agent listening');
 
   let closing: Promise<void> | null = null;

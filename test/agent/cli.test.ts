@@ -212,6 +212,10 @@ describe('tanba CLI', () => {
     expect(r.stdout).toMatch(/FAIL\s+scanners .*no-such-tty: not present/);
     expect(r.stdout).toMatch(/→ .*restore/);
     expect(r.stdout).toMatch(/WARN\s+agent\s+no agent running/);
+    // The agent itself refuses the damaged database with the same advice, and exits.
+    const agent = await run(['agent', '--port', '0', '--db', corrupt], { cwd: dir });
+    expect(agent.code).toBe(1);
+    expect(agent.stderr).toMatch(/damaged|corrupt/i);
     const bad = await run(['doctor'], { cwd: dir, env: { TANBA_PORT: 'seventy' } });
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/FAIL\s+config\s+http\.port \(env TANBA_PORT\)/);

@@ -18,9 +18,12 @@ export function createMetrics(terminal: Terminal, opts: { defaultMetrics?: boole
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'tanba_process_' });
 
   // One status snapshot per scrape, shared by all gauges.
-  let snapshot: Promise<TerminalStatus> | null = null;
-  const status = (): Promise<TerminalStatus> => {
-    snapshot ??= (opts.status ?? (() => terminal.status()))().finally(() => setImmediate(() => (snapshot = null)));
+  // A status that cannot be read (database gone) leaves the gauges out of this scrape, not a 500.
+  let snapshot: Promise<TerminalStatus | null> | null = null;
+  const status = (): Promise<TerminalStatus | null> => {
+    snapshot ??= (opts.status ?? (() => terminal.status()))()
+      .catch(() => null)
+      .finally(() => setImmediate(() => (snapshot = null)));
     return snapshot;
   };
 
@@ -29,7 +32,8 @@ export function createMetrics(terminal: Terminal, opts: { defaultMetrics?: boole
     help: 'Sales and returns on disk not yet delivered to the tracking system',
     registers: [registry],
     async collect() {
-      this.set((await status()).queue.pending);
+      const st = await status();
+      if (st) this.set(st.queue.pending);
     },
   });
   new Gauge({
@@ -37,7 +41,8 @@ export function createMetrics(terminal: Terminal, opts: { defaultMetrics?: boole
     help: 'Records the relay gave up on; an operator must look at them (tanba queue list --dead)',
     registers: [registry],
     async collect() {
-      this.set((await status()).queue.deadLetters);
+      const st = await status();
+      if (st) this.set(st.queue.deadLetters);
     },
   });
   new Gauge({
@@ -45,7 +50,9 @@ export function createMetrics(terminal: Terminal, opts: { defaultMetrics?: boole
     help: 'Age of the oldest undelivered record (0 when the queue is empty)',
     registers: [registry],
     async collect() {
-      const at = (await status()).queue.oldestPendingAt;
+      const st = await status();
+      if (!st) return;
+      const at = st.queue.oldestPendingAt;
       this.set(at ? Math.max(0, (Date.now() - Date.parse(at)) / 1000) : 0);
     },
   });
@@ -54,7 +61,9 @@ export function createMetrics(terminal: Terminal, opts: { defaultMetrics?: boole
     help: 'Seconds until the tracking-system token expires (-1 when unknown)',
     registers: [registry],
     async collect() {
-      const at = (await status()).tracking.tokenExpiresAt;
+      const st = await status();
+      if (!st) return;
+      const at = st.tracking.tokenExpiresAt;
       this.set(at ? (Date.parse(at) - Date.now()) / 1000 : -1);
     },
   });
@@ -63,7 +72,9 @@ export function createMetrics(terminal: Terminal, opts: { defaultMetrics?: boole
     help: 'Seconds since the last successful exchange with the tracking system (-1 when never)',
     registers: [registry],
     async collect() {
-      const at = (await status()).tracking.lastSuccessAt;
+      const st = await status();
+      if (!st) return;
+      const at = st.tracking.lastSuccessAt;
       this.set(at ? (Date.now() - Date.parse(at)) / 1000 : -1);
     },
   });
@@ -72,7 +83,8 @@ export function createMetrics(terminal: Terminal, opts: { defaultMetrics?: boole
     help: 'Scanners currently connected',
     registers: [registry],
     async collect() {
-      this.set((await status()).scanners.filter((s) => s.state === 'connected').length);
+      const st = await status();
+      if (st) this.set(st.scanners.filter((s) => s.state === 'connected').length);
     },
   });
   new Gauge({
@@ -80,7 +92,8 @@ export function createMetrics(terminal: Terminal, opts: { defaultMetrics?: boole
     help: '1 when the agent is ready, 0 when degraded',
     registers: [registry],
     async collect() {
-      this.set((await status()).state === 'ready' ? 1 : 0);
+      const st = await status();
+      this.set(st?.state === 'ready' ? 1 : 0);
     },
   });
 

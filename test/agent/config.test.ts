@@ -77,6 +77,13 @@ describe('agent config', () => {
     expect(issues(() => loadConfig({ env: {}, flags: { config: join(dir, 'arr.json') } }))[0].problem).toContain('top level must be an object');
   });
 
+  it('the shipped example config is valid (with the password from the environment)', () => {
+    const example = join(import.meta.dirname, '../../src/agent/service/agent.example.json');
+    const c = loadConfig({ env: { TANBA_TRACKING_PASSWORD: 'from-env' }, flags: { config: example } });
+    expect(c.tracking).toMatchObject({ family: 'xtrace', login: 'store-login', password: 'from-env' });
+    expect(c.sellers[0].registers).toEqual(['till-1', 'till-2']);
+  });
+
   it('never shows secrets', () => {
     const c = loadConfig({ env: { TANBA_TOKEN: 's3cret-token-0123456789', TANBA_TRACKING_PASSWORD: 'hunter2', TANBA_TRACKING_LOGIN: 'me' }, flags: { trackingUrl: 'http://127.0.0.1:1' } });
     const shown = JSON.stringify(redactConfig(c));

@@ -55,7 +55,8 @@ export async function createAgent(opts: CreateAgentOptions): Promise<Agent> {
   const onTerminalError = (err: unknown): void => logger.error({ err }, 'terminal error');
   terminal.on('error', onTerminalError);
   const status = statusSource(terminal, config, startedAt);
-  const hub = new EventHub(terminal, { onError: (err) => logger.warn({ err }, 'event delivery failed'), status });
+  const registerOf = (path: string): string | undefined => config.scanners.find((s) => s.path === path)?.registerId;
+  const hub = new EventHub(terminal, { onError: (err) => logger.warn({ err }, 'event delivery failed'), status, registerOf });
   const metrics = createMetrics(terminal, { defaultMetrics: opts.processMetrics, status });
   let server: FastifyInstance;
   try {

@@ -8,7 +8,10 @@ import type { RecordInfo } from '../outbox/types.js';
 import type { Terminal, TerminalScanEvent, TerminalStatus } from '../terminal/types.js';
 
 export type AgentEvent =
-  | { type: 'scan'; data: { text: string; rawBase64: string; symbology: string | null; source: { driver: string; path: string }; at: string; code: unknown } }
+  | {
+      type: 'scan';
+      data: { text: string; rawBase64: string; symbology: string | null; source: { driver: string; path: string }; registerId: string | null; at: string; code: unknown };
+    }
   | { type: 'decision'; data: Decision }
   | { type: 'record'; data: RecordInfo }
   | { type: 'status'; data: TerminalStatus };
@@ -23,7 +26,14 @@ export class EventHub {
 
   constructor(
     private readonly terminal: Terminal,
-    private readonly opts: { keep?: number; statusThrottleMs?: number; onError?: (e: unknown) => void; status?: () => Promise<TerminalStatus> } = {},
+    private readonly opts: {
+      keep?: number;
+      statusThrottleMs?: number;
+      onError?: (e: unknown) => void;
+      status?: () => Promise<TerminalStatus>;
+      /** The register a scanner belongs to (from the config), so a till's POS can follow its own scanner. */
+      registerOf?: (path: string) => string | undefined;
+    } = {},
   ) {
     const onScan = (e: TerminalScanEvent): void =>
       this.emit({
@@ -33,6 +43,7 @@ export class EventHub {
           rawBase64: Buffer.from(e.scan.raw).toString('base64'),
           symbology: e.scan.symbology,
           source: { driver: e.scan.source.driver, path: e.scan.source.path },
+          registerId: opts.registerOf?.(e.scan.source.path) ?? null,
           at: e.scan.at,
           code: e.code,
         },

@@ -124,6 +124,7 @@ export function buildOpenApi(opts: { version: string; tokenRequired: boolean }):
           summary: 'Server-sent events: scan, decision, record (sale state), status',
           parameters: [
             { name: 'types', in: 'query', required: false, schema: { type: 'string' }, description: 'Comma-separated subset, e.g. decision,record' },
+            { name: 'registerId', in: 'query', required: false, schema: { type: 'string' }, description: "Only scans from this register's scanners (and from scanners with no register)" },
             { name: 'token', in: 'query', required: false, schema: { type: 'string' }, description: 'The token, for EventSource which cannot send headers' },
           ],
           responses: { '200': { description: 'text/event-stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors(401) },

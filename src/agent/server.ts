@@ -224,8 +224,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.get('/v1/decisions/recent', async () => hub.recentDecisions());
 
   app.get('/v1/events', (req, reply) => {
-    const q = req.query as { types?: string };
+    const q = req.query as { types?: string; registerId?: string };
     const wanted = q.types ? new Set(q.types.split(',')) : null;
+    const register = q.registerId;
     reply.hijack();
     const res = reply.raw;
     const headers: Record<string, string> = {
@@ -239,6 +240,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     res.writeHead(200, headers);
     const send = (e: AgentEvent): void => {
       if (wanted && !wanted.has(e.type)) return;
+      // A till's POS follows only its own scanners (scanners with no register reach everyone).
+      if (register && e.type === 'scan' && e.data.registerId && e.data.registerId !== register) return;
       // A reader that stopped reading is let go rather than buffered without end (EventSource reconnects).
       if (res.writableLength > 1_000_000) return void res.destroy();
       res.write(`event: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`);

@@ -20,7 +20,7 @@ describe('agent with a serial scanner (socat pty)', () => {
     dir = mkdtempSync(join(tmpdir(), 'tanba-agent-pty-'));
     pair = await startPtyPair(join(dir, 'ttyScanner'), join(dir, 'ttyWire'));
     emu = await createEmulator({ port: 0, codes: [{ code: code.ki, status: 'INTRODUCED' }] });
-    t = await startTestAgent({ tracking: { url: emu.url, login: 'demo', password: 'demo' }, scanners: [{ driver: 'serial', path: pair.device }] });
+    t = await startTestAgent({ tracking: { url: emu.url, login: 'demo', password: 'demo' }, scanners: [{ driver: 'serial', path: pair.device, registerId: 'till-1' }] });
     wire = await Wire.open(pair.wire);
   });
   afterAll(async () => {
@@ -35,9 +35,14 @@ describe('agent with a serial scanner (socat pty)', () => {
     const es = await openEvents(`${t.url}/v1/events`);
     try {
       await expect.poll(async () => (await get(`${t.url}/v1/status`)).json.scanners.map((s: { state: string }) => s.state), { timeout: 10_000 }).toEqual(['connected']);
+      const till2 = await openEvents(`${t.url}/v1/events?registerId=till-2`);
       await wire.write(`]d2${code.km}\r`);
       const scan = await es.next((e) => e.event === 'scan');
-      expect(scan.data).toMatchObject({ symbology: ']d2', source: { driver: 'serial', path: pair.device } });
+      expect(scan.data).toMatchObject({ symbology: ']d2', source: { driver: 'serial', path: pair.device }, registerId: 'till-1' });
+      // Another till's POS does not get this scanner's scans (the decision follows the scan, so by then it would have).
+      await till2.next((e) => e.event === 'decision' && e.data.code.ki === code.ki);
+      expect(till2.events.filter((e) => e.event === 'scan')).toEqual([]);
+      till2.close();
       expect(Buffer.from(scan.data.rawBase64, 'base64').toString('latin1')).toBe(code.km);
       const d = await es.next((e) => e.event === 'decision' && e.data.code.ki === code.ki);
       expect(d.data.verdict).toBe('allow');

@@ -44,8 +44,9 @@ export interface RelayOptions {
    */
   reconcileDelayMs?: number;
   /**
-   * Reconciliation searches documents received from (first send − margin) to (now + margin).
-   * The margin covers clock skew between the till and the system. Default 15 minutes.
+   * Reconciliation searches documents received from (first send − margin) to (latest send + margin).
+   * The margin covers clock skew between the till and the system and the time a request may take
+   * to arrive. Default 15 minutes.
    */
   reconcileMarginMs?: number;
   /** Wait before the first confirmation poll of a sent document. Default 2 s (then back-off). */
@@ -335,11 +336,12 @@ export class Relay {
   }
 
   private async reconcile(r: StoredRecord): Promise<void> {
-    const now = this.now();
+    // Any document of ours was received between the first send and shortly after the latest one.
     const firstSent = r.firstSentAt ?? Date.parse(r.createdAt);
+    const lastSent = r.lastSentAt ?? this.now();
     const margin = this.opts.reconcileMarginMs ?? 15 * 60_000;
     const from = new Date(firstSent - margin).toISOString();
-    const to = new Date(now + margin).toISOString();
+    const to = new Date(lastSent + margin).toISOString();
     let docs: DocumentInfo[];
     try {
       docs = await this.call(() => this.tracking.findDocuments(r.id, from, to));

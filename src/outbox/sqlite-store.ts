@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS records (
   updated_at INTEGER NOT NULL,
   next_attempt_at INTEGER,
   first_sent_at INTEGER,
+  last_sent_at INTEGER,
   last_error TEXT,
   dead INTEGER NOT NULL DEFAULT 0
 );
@@ -73,6 +74,7 @@ interface Row {
   updated_at: number;
   next_attempt_at: number | null;
   first_sent_at: number | null;
+  last_sent_at: number | null;
   last_error: string | null;
   dead: number;
 }
@@ -103,7 +105,7 @@ function toInfo(r: Row): RecordInfo {
 }
 
 function toStored(r: Row): StoredRecord {
-  return { ...toInfo(r), body: JSON.parse(r.body) as RecordBody, lastError: r.last_error, dead: r.dead === 1, firstSentAt: r.first_sent_at };
+  return { ...toInfo(r), body: JSON.parse(r.body) as RecordBody, lastError: r.last_error, dead: r.dead === 1, firstSentAt: r.first_sent_at, lastSentAt: r.last_sent_at };
 }
 
 export class SqliteSaleStore implements SaleStore {
@@ -176,7 +178,7 @@ export class SqliteSaleStore implements SaleStore {
       ),
       setSending: db.prepare(
         `UPDATE records SET state = 'sending', updated_at = @now, next_attempt_at = NULL, attempts = attempts + 1,
-           first_sent_at = COALESCE(first_sent_at, @now) WHERE id = @id`,
+           first_sent_at = COALESCE(first_sent_at, @now), last_sent_at = @now WHERE id = @id`,
       ),
       lease: db.prepare(`UPDATE records SET next_attempt_at = ? WHERE id = ?`),
       recover: db.prepare(`UPDATE records SET state = 'unknown', updated_at = ?, next_attempt_at = ? WHERE state = 'sending'`),
@@ -293,7 +295,9 @@ export class SqliteSaleStore implements SaleStore {
           const out: StoredRecord[] = [];
           for (const r of this.stmt.claimQueued.all(now, limit) as Row[]) {
             this.stmt.setSending.run({ now, id: r.id });
-            out.push(toStored({ ...r, state: 'sending', updated_at: now, next_attempt_at: null, attempts: r.attempts + 1, first_sent_at: r.first_sent_at ?? now }));
+            out.push(
+              toStored({ ...r, state: 'sending', updated_at: now, next_attempt_at: null, attempts: r.attempts + 1, first_sent_at: r.first_sent_at ?? now, last_sent_at: now }),
+            );
           }
           for (const state of ['unknown', 'sent'] as const) {
             if (out.length >= limit) break;

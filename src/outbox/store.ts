@@ -38,6 +38,8 @@ export interface StoredRecord extends RecordInfo {
   dead: boolean;
   /** When the first submission was attempted (ms), for reconciliation windows. */
   firstSentAt: number | null;
+  /** When the latest submission was attempted (ms): an ambiguous send landed near this time. */
+  lastSentAt: number | null;
 }
 
 export interface RecordPatch {

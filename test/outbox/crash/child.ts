@@ -29,7 +29,7 @@ const terminal = await createTerminal({
   relay: {
     concurrency: 4,
     reconcileDelayMs: 50,
-    reconcileMarginMs: 5000,
+    reconcileMarginMs: 2500,
     confirmDelayMs: 20,
     backoff: { minDelayMs: 20, maxDelayMs: 200 },
     quickRetries: { retries: 1, minTimeoutMs: 5, maxTimeoutMs: 20 },

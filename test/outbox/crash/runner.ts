@@ -98,7 +98,7 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
     const terminal = await createTerminal({
       tracking: { family: 'xtrace', country: 'KZ', baseUrl: emulator.url, login: 'demo', password: 'demo', timeoutMs: 2000 },
       store: { path: db },
-      relay: { concurrency: 4, reconcileDelayMs: 50, reconcileMarginMs: 5000, confirmDelayMs: 20, backoff: { minDelayMs: 20, maxDelayMs: 200 } },
+      relay: { concurrency: 4, reconcileDelayMs: 50, reconcileMarginMs: 2500, confirmDelayMs: 20, backoff: { minDelayMs: 20, maxDelayMs: 200 } },
     });
     try {
       // Open = not yet confirmed or rejected. Counted through a second (read-only) connection.

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { type FieldError, formatFieldErrors, schemaKeys, toFieldErrors } from './field-errors.js';
+import { type FieldError, schemaKeys, toFieldErrors } from './field-errors.js';
 
 const tin = z.string().regex(/^\d{9,12}$/);
 
@@ -335,4 +335,3 @@ export function redactConfig(c: AgentConfig): Record<string, unknown> {
   return copy;
 }
 
-export { formatFieldErrors };

@@ -141,9 +141,6 @@ export function toFieldErrors(
   return out;
 }
 
-export function formatFieldErrors(errors: readonly FieldError[]): string {
-  return errors.map((e) => `  ${e.field}: ${e.problem} — ${e.fix}`).join('\n');
-}
 
 /** For "did you mean": the keys allowed at `path` inside a zod object schema (through optional/default/arrays). */
 export function schemaKeys(schema: z.ZodType): (path: readonly PropertyKey[]) => string[] {

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { openSqliteStore } from '../outbox/sqlite-store.js';
 import type { RecordInfo } from '../outbox/types.js';
-import { AgentApiError, AgentClient } from './client.js';
+import { AgentApiError } from './client.js';
 
 export interface QueueRow {
   id: string;
@@ -125,4 +125,3 @@ export async function retryRecord(dbPath: string, id: string, agent?: { url: str
   }
 }
 
-export { AgentClient };

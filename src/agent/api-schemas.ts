@@ -90,6 +90,8 @@ export const recordInfoSchema = z
     updatedAt: z.string(),
     nextAttemptAt: z.string().nullable(),
     saleId: z.string().optional(),
+    /** On the dead-letter list: an operator must look (tanba queue retry). */
+    deadLetter: z.boolean().optional(),
   })
   .meta({ id: 'RecordInfo' });
 

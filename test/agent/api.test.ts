@@ -205,6 +205,18 @@ describe('agent HTTP API (no tracking system)', () => {
     expect((await get(`${t.url.replace('127.0.0.1', 'localhost')}/v1/status`)).status).toBe(200);
   });
 
+  it('answers exactly what the OpenAPI document says (responses against the same schemas, no undocumented fields)', async () => {
+    const { decisionSchema, recordInfoSchema, statusSchema, parseResultSchema, errorBodySchema } = await import('../../src/agent/api-schemas.js');
+    const d = await post(`${t.url}/v1/codes/check`, { code: codes[3].km });
+    decisionSchema.strict().parse(d.json);
+    parseResultSchema.strict().parse(d.json.code);
+    const s = await post(`${t.url}/v1/sales`, { id: 'S-doc', items: [{ code: codes[3].km, price: 1 }] });
+    recordInfoSchema.strict().parse(s.json);
+    recordInfoSchema.strict().parse((await get(`${t.url}/v1/sales/S-doc`)).json);
+    statusSchema.strict().parse((await get(`${t.url}/v1/status`)).json);
+    errorBodySchema.strict().parse((await post(`${t.url}/v1/sales`, { id: 'S-doc' })).json);
+  });
+
   it('serves an OpenAPI document generated from the schemas', async () => {
     const r = await get(`${t.url}/openapi.json`);
     expect(r.status).toBe(200);

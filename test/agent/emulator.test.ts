@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { beerCode, dairyCode, prng, waterCode } from '../../src/agent/demo-codes.js';
+import { recordInfoSchema } from '../../src/agent/api-schemas.js';
 import { listQueue, retryRecord, showRecord } from '../../src/agent/queue.js';
 import { createEmulator, type Emulator } from '../../src/emulator/index.js';
 import { get, openEvents, post, startTestAgent, type TestAgent } from './helpers.js';
@@ -85,6 +86,9 @@ describe('agent with the emulator', () => {
       await post(`${t.url}/v1/sales`, { id: 'E-dead', items: [{ code: unknownToSystem.km, price: 100 }] });
       const rej = await es.next((e) => e.data.id === 'E-dead' && e.data.state === 'rejected');
       expect(rej.data.reasons.length).toBeGreaterThan(0);
+      const g = await get(`${t.url}/v1/sales/E-dead`);
+      expect(g.json.deadLetter).toBe(true);
+      recordInfoSchema.strict().parse(g.json); // documented in the OpenAPI
       const db = join(t.dir, 'tanba.db');
       const l = listQueue(db);
       expect(l.deadLetters).toBeGreaterThanOrEqual(1);

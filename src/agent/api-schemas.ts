@@ -15,6 +15,8 @@ export const checkBodySchema = z
     registerId: registerId.optional(),
     /** Price in minor units, for MRP / minimum price rules. */
     price: minor.optional(),
+    /** Language of the reasons in the answer (default: the agent's `language`). */
+    language: z.enum(['kk', 'ru', 'en']).optional(),
   })
   .strict()
   .meta({ id: 'CheckRequest' });

@@ -125,6 +125,7 @@ export function buildOpenApi(opts: { version: string; tokenRequired: boolean }):
           parameters: [
             { name: 'types', in: 'query', required: false, schema: { type: 'string' }, description: 'Comma-separated subset, e.g. decision,record' },
             { name: 'registerId', in: 'query', required: false, schema: { type: 'string' }, description: "Only scans from this register's scanners (and from scanners with no register)" },
+            { name: 'lang', in: 'query', required: false, schema: { type: 'string', enum: ['kk', 'ru', 'en'] }, description: 'Language of decision reasons' },
             { name: 'token', in: 'query', required: false, schema: { type: 'string' }, description: 'The token, for EventSource which cannot send headers' },
           ],
           responses: { '200': { description: 'text/event-stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors(401) },

@@ -14,6 +14,7 @@ import { type AgentConfig, isLoopback } from './config.js';
 import type { EventHub, AgentEvent } from './events.js';
 import { type FieldError, schemaKeys, toFieldErrors } from './field-errors.js';
 import type { AgentMetrics } from './metrics.js';
+import { isLanguage, localizeDecision } from './localize.js';
 import { buildOpenApi } from './openapi.js';
 import { statusPageHtml } from './status-page.js';
 import type { AgentStatusView } from './status.js';
@@ -167,7 +168,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   app.post('/v1/codes/check', async (req) => {
     const body = parse(checkBodySchema, req.body, 'check request');
-    return terminal.check(body.code, { registerId: body.registerId, price: body.price });
+    return localizeDecision(await terminal.check(body.code, { registerId: body.registerId, price: body.price }), body.language);
   });
 
   const sellerFor = (registerId: string | undefined, sellerTin: string | undefined): string | undefined => {
@@ -221,10 +222,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return extras.retryDeadLetter(id);
   });
 
-  app.get('/v1/decisions/recent', async () => hub.recentDecisions());
+  app.get('/v1/decisions/recent', async (req) => {
+    const lang = (req.query as { lang?: string }).lang;
+    return hub.recentDecisions().map((d) => localizeDecision(d, isLanguage(lang) ? lang : undefined));
+  });
 
   app.get('/v1/events', (req, reply) => {
-    const q = req.query as { types?: string; registerId?: string };
+    const q = req.query as { types?: string; registerId?: string; lang?: string };
+    const lang = isLanguage(q.lang) ? q.lang : undefined;
     const wanted = q.types ? new Set(q.types.split(',')) : null;
     const register = q.registerId;
     reply.hijack();
@@ -244,7 +249,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       if (register && e.type === 'scan' && e.data.registerId && e.data.registerId !== register) return;
       // A reader that stopped reading is let go rather than buffered without end (EventSource reconnects).
       if (res.writableLength > 1_000_000) return void res.destroy();
-      res.write(`event: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`);
+      const data = e.type === 'decision' ? localizeDecision(e.data, lang) : e.data;
+      res.write(`event: ${e.type}\ndata: ${JSON.stringify(data)}\n\n`);
     };
     res.write('retry: 2000\n\n');
     for (const d of hub.recentDecisions()) send({ type: 'decision', data: d });

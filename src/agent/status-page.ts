@@ -200,8 +200,11 @@ async function api(path) {
   return r.json();
 }
 async function refresh() { try { last = await api('/v1/status'); renderStatus(); } catch { /* the event stream reports loss */ } }
+let es = null;
 function connect() {
-  const es = new EventSource('/v1/events' + (token ? '?token=' + encodeURIComponent(token) : ''));
+  if (es) es.close();
+  decisions.length = 0; // the stream replays the recent ones, worded in the page's language
+  es = new EventSource('/v1/events?lang=' + lang + (token ? '&token=' + encodeURIComponent(token) : ''));
   es.onopen = () => { $('conn').dataset.live = 'true'; $('conn').textContent = '● ' + t('live'); refresh(); };
   es.onerror = () => { $('conn').dataset.live = 'false'; $('conn').textContent = t('lost'); };
   es.addEventListener('status', (e) => { const s = JSON.parse(e.data); last = Object.assign({}, last, s); renderStatus(); });
@@ -213,7 +216,7 @@ function connect() {
   es.addEventListener('scan', (e) => { scans.push(JSON.parse(e.data)); if (scans.length > 20) scans.shift(); renderLists(); });
   es.addEventListener('record', (e) => { const r = JSON.parse(e.data); sales.delete(r.id); sales.set(r.id, r); if (sales.size > 50) sales.delete(sales.keys().next().value); renderLists(); });
 }
-document.querySelectorAll('[data-lang]').forEach((b) => b.addEventListener('click', () => { lang = b.dataset.lang; localStorage.setItem('tanba.lang', lang); applyLang(); }));
+document.querySelectorAll('[data-lang]').forEach((b) => b.addEventListener('click', () => { lang = b.dataset.lang; localStorage.setItem('tanba.lang', lang); applyLang(); connect(); }));
 applyLang(); refresh(); connect(); setInterval(refresh, 10000);
 </script>
 </body>

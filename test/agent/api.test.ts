@@ -51,6 +51,17 @@ describe('agent HTTP API (no tracking system)', () => {
     expect(r.json.reasons[0].message.length).toBeGreaterThan(0);
   });
 
+  it('words the reasons in the language asked for', async () => {
+    const { reason } = await import('../../src/decision/messages.js');
+    const kk = await post(`${t.url}/v1/codes/check`, { code: '01048700000000', language: 'kk' });
+    const en = await post(`${t.url}/v1/codes/check`, { code: '01048700000000', language: 'en' });
+    expect(kk.json.reasons.map((r: { code: string }) => r.code)).toEqual(en.json.reasons.map((r: { code: string }) => r.code));
+    const code = kk.json.reasons[0].code;
+    expect(kk.json.reasons[0].message).toBe(reason(code, 'kk').message);
+    expect(en.json.reasons[0].message).toBe(reason(code, 'en').message);
+    expect((await post(`${t.url}/v1/codes/check`, { code: 'x', language: 'de' })).json.error.fields[0].field).toBe('language');
+  });
+
   it('records a sale (202, on disk) and reports where it is', async () => {
     const sale = { id: 'S-1', registerId: 'till-1', items: [{ code: codes[1].km, price: 45000 }, { code: shirt.km, price: 990000, quantity: 1 }] };
     const r = await post(`${t.url}/v1/sales`, sale);

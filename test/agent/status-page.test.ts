@@ -115,9 +115,11 @@ describe('status page in Chromium', () => {
       expect(await page.locator('html').getAttribute('lang')).toBe('kk');
       await page.locator('#state[data-state=ready]').waitFor();
       expect(await page.locator('#state').textContent()).toBe('Дайын');
-      // Decisions made before the page opened are shown from the stream's replay.
+      // Decisions made before the page opened are shown from the stream's replay, reasons worded in Kazakh.
       await page.locator('#decisions li', { hasText: good.ki }).waitFor();
       expect(await page.locator('#decisions li', { hasText: good.ki }).first().textContent()).toContain('сатуға болады');
+      const { reason } = await import('../../src/decision/messages.js');
+      await page.locator('#decisions li.deny', { hasText: reason('blocked', 'kk').message }).waitFor();
     } finally {
       await page.close();
     }

@@ -202,9 +202,21 @@ export class SerialScanner extends BaseScanner {
     this.splitter.reset();
     const port = this.port;
     this.port = null;
-    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+    if (!port?.isOpen) return;
+    // A port whose device vanished mid-close may never call back: do not let close() hang the till.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
+      timer.unref?.();
+      port.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 }
+
+/** How long close() waits for the OS to confirm the port is closed. */
+const CLOSE_TIMEOUT_MS = 2000;
 
 /** Open a serial scanner. Never throws for device problems: watch `status` and `error` events. */
 export function openSerialScanner(options: SerialScannerOptions): SerialScanner {

@@ -4,6 +4,7 @@
  * decoded; oversize frames cut with an error; unplug → `disconnected` → reconnect with back-off when
  * the port reappears (same path, or the same vid/pid/serial via `SerialPort.list()`).
  */
+import { existsSync } from 'node:fs';
 import type { SerialPort } from 'serialport';
 import { splitAim } from '../src/scan/aim.js';
 import { Backoff, type ReconnectOptions } from '../src/scan/backoff.js';
@@ -54,6 +55,7 @@ export class SerialScanner extends BaseScanner {
   private readonly splitter: FrameSplitter;
   private readonly backoff: Backoff | null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private pathWatch: ReturnType<typeof setInterval> | null = null;
   private lastFailureCode: string | null = null;
 
   constructor(private readonly options: SerialScannerOptions) {
@@ -153,6 +155,7 @@ export class SerialScanner extends BaseScanner {
       this.port = port;
       this.backoff?.reset();
       this.lastFailureCode = null;
+      this.watchPath(port, path);
       this.setState('connected');
     });
     port.on('data', (chunk: Buffer) => {
@@ -172,6 +175,29 @@ export class SerialScanner extends BaseScanner {
       this.setState('disconnected', d.code, d.message);
       this.scheduleReconnect();
     });
+  }
+
+  /**
+   * Some kernels (and pty pairs) do not always wake a reader when the device node goes away. While
+   * connected, check that the path still exists; when it is gone, close the port so the usual
+   * `disconnected` → reconnect path runs.
+   */
+  private watchPath(port: { close(cb?: () => void): void }, path: string): void {
+    this.stopWatch();
+    // Only POSIX device nodes live in the file system; COM3 and friends do not.
+    if (!path.startsWith('/')) return;
+    this.pathWatch = setInterval(() => {
+      if (this.port !== port) return this.stopWatch();
+      if (existsSync(path)) return;
+      this.stopWatch();
+      port.close(() => undefined);
+    }, PATH_WATCH_MS);
+    this.pathWatch.unref?.();
+  }
+
+  private stopWatch(): void {
+    if (this.pathWatch) clearInterval(this.pathWatch);
+    this.pathWatch = null;
   }
 
   private failed(err: unknown): void {
@@ -197,6 +223,7 @@ export class SerialScanner extends BaseScanner {
   }
 
   protected async release(): Promise<void> {
+    this.stopWatch();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.splitter.reset();
@@ -214,6 +241,9 @@ export class SerialScanner extends BaseScanner {
     });
   }
 }
+
+/** How often a connected port's device path is checked for presence. */
+const PATH_WATCH_MS = 500;
 
 /** How long close() waits for the OS to confirm the port is closed. */
 const CLOSE_TIMEOUT_MS = 2000;

@@ -312,8 +312,27 @@ export class SqliteSaleStore implements SaleStore {
     );
   }
 
+  /**
+   * Relay bookkeeping after a claim is committed with `synchronous=NORMAL` (WAL: consistent, not
+   * fsync'd per commit). Losing the newest of these on a power cut is safe: the record falls back to
+   * `sending`, which becomes `unknown` on restart and is reconciled before anything is re-sent.
+   * The next FULL commit (an append or a claim) makes them durable too.
+   */
   update(id: string, patch: RecordPatch, now: number): Promise<RecordInfo> {
-    return this.run('updating a record', () => {
+    return this.run('updating a record', () => this.relaxed(() => this.updateNow(id, patch, now)));
+  }
+
+  private relaxed<T>(fn: () => T): T {
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return fn();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
+  private updateNow(id: string, patch: RecordPatch, now: number): RecordInfo {
+    {
       const sets: string[] = ['updated_at = @now'];
       const params: Record<string, unknown> = { id, now };
       if (patch.state !== undefined) (sets.push('state = @state'), (params.state = patch.state));
@@ -330,7 +349,7 @@ export class SqliteSaleStore implements SaleStore {
       const res = st.run(params);
       if (res.changes === 0) throw new StoreError('not-found', `No sale or return with id ${id}.`, { id });
       return toInfo(this.stmt.byId.get(id) as Row);
-    });
+    }
   }
 
   recoverInFlight(now: number, reconcileAt: number): Promise<number> {

@@ -183,6 +183,17 @@ describe('SqliteSaleStore', () => {
     expect((await s.claim(T0 + 61_000, 10, 60_000)).map((r) => r.id)).toEqual(['u1']);
   });
 
+  it('relay bookkeeping commits relaxed, but the connection returns to synchronous=FULL', async () => {
+    const s = open();
+    await s.append(record('n1'));
+    await s.claim(T0, 10, 60_000);
+    await s.update('n1', { state: 'sent', documentId: 'd' }, T0);
+    const inner = (s as unknown as { db: Database.Database }).db;
+    expect(inner.pragma('synchronous', { simple: true })).toBe(2);
+    await expectStoreError(s.update('missing', { state: 'sent' }, T0), 'not-found');
+    expect(inner.pragma('synchronous', { simple: true })).toBe(2);
+  });
+
   it('after a restart, sending records become unknown (to be reconciled, not resent blindly)', async () => {
     const s = open();
     await s.append(record('x1'));

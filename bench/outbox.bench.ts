@@ -120,12 +120,12 @@ async function startEmulatorProcess(faults: object): Promise<{ url: string; stop
   };
 }
 
-export async function drain(dir: string): Promise<void> {
+export async function drain(dir: string, round = 0): Promise<number> {
   const COUNT = 10_000;
   const RPM = 30_000;
   const BURST = 10; // the emulator tolerates a second's worth; we keep well inside it
   const emulator = await startEmulatorProcess({ rateLimitPerMinute: RPM });
-  const store = openSqliteStore({ path: join(dir, 'drain.db') });
+  const store = openSqliteStore({ path: join(dir, `drain-${round}.db`) });
   for (let i = 0; i < COUNT; i += 500) {
     await Promise.all(
       Array.from({ length: Math.min(500, COUNT - i) }, (_, j) =>
@@ -167,9 +167,10 @@ export async function drain(dir: string): Promise<void> {
   await store.close();
   const rate = COUNT / secs;
   console.log(
-    `drain: ${COUNT} sales in ${fmt(secs, 2)} s = ${fmt(rate)} /s; emulator limit ${fmt(RPM / 60)} /s → ${fmt((rate / (RPM / 60)) * 100)}% ` +
-      `(goal ≥ 90%); documents at the emulator ${docs}; 429s ${stats.rateLimited}`,
+    `  drain round ${round + 1}: ${COUNT} sales in ${fmt(secs, 2)} s = ${fmt(rate)} /s (${fmt((rate / (RPM / 60)) * 100)}% of ${fmt(RPM / 60)} /s); ` +
+      `documents at the emulator ${docs}; 429s ${stats.rateLimited}`,
   );
+  return rate / (RPM / 60);
 }
 
 export default async function (): Promise<void> {
@@ -192,7 +193,11 @@ export default async function (): Promise<void> {
     show('recordSale, 32 concurrent callers', many);
     console.log(`ratio 1 caller / bare: ${fmt(m(one, 'perSec') / m(b, 'perSec'), 2)}× (goal ≥ 0.7×)`);
     console.log(`32 callers: ${fmt(m(many, 'perSec'), 0)} sales/s (goal ≥ 20,000); ${fmt(median(many.map((x) => x.batches)), 0)} commits per round`);
-    if (process.env.BENCH_SKIP_DRAIN !== '1') await drain(dir);
+    if (process.env.BENCH_SKIP_DRAIN !== '1') {
+      const shares: number[] = [];
+      for (let r = 0; r < ROUNDS; r++) shares.push(await drain(dir, r));
+      console.log(`drain: median ${fmt(median(shares) * 100)}% of the emulator's rate limit (goal ≥ 90%)`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

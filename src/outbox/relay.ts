@@ -77,6 +77,11 @@ export interface RelayStatus {
 
 const DAY = 86_400_000;
 
+function publicView(r: StoredRecord): RecordInfo {
+  const { body: _body, lastError: _e, dead: _d, firstSentAt: _f, lastSentAt: _l, ...info } = r;
+  return info;
+}
+
 export function toDocument(b: RecordBody): OutgoingDocument {
   const doc: OutgoingDocument = {
     type: b.type,
@@ -184,6 +189,7 @@ export class Relay {
         if (this.inFlight.size < this.concurrency) {
           const recs = await this.store.claim(this.now(), this.claimBatch, lease);
           this.ready.push(...recs);
+          for (const r of recs) if (r.state === 'sending') this.opts.onChange?.(publicView(r));
           if (recs.length > 0) waitMs = 0;
           else {
             const due = await this.store.nextDueAt();

@@ -2,8 +2,6 @@
  * tanba — public SDK surface. Everything a POS vendor imports comes from here.
  */
 export * from './marking/index.js';
-export * from './scan/index.js';
-export * from '../drivers/index.js';
 export { createTerminal, type TerminalConfig } from './terminal/index.js';
 export type { Terminal, TerminalStatus } from './terminal/types.js';
 export { createDecider, type Decider, type DeciderOptions } from './decision/index.js';
@@ -13,3 +11,6 @@ export type { SaleInput, ReturnInput, RecordInfo, RecordState } from './outbox/t
 export * from './tracking/index.js';
 export { createEmulator } from './emulator/index.js';
 export type { Emulator, EmulatorOptions, EmulatorDocumentView, Faults, SeedCode } from './emulator/index.js';
+export * from './scan/index.js';
+export * from '../drivers/index.js';
+export * from './agent/index.js';

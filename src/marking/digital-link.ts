@@ -34,7 +34,8 @@ export function digitalLinkToElementString(uri: string): string | null {
     const spec = aiSpec(segs[k]);
     const value = decode(segs[k + 1]);
     if (!spec || value === null) return null;
-    pairs.push([segs[k], value]);
+    // Digital Link allows GTIN-8/12/13 in the path; the element string carries GTIN-14.
+    pairs.push([segs[k], segs[k] === '01' && value.length < 14 && /^\d{8,13}$/.test(value) ? value.padStart(14, '0') : value]);
   }
   if (query) {
     for (const part of query.split('&')) {

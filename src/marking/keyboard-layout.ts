@@ -40,7 +40,10 @@ const KZ_MAP = buildMap(KZ_SYMBOLS);
 // On the Kazakh layout the backtick key types ( and ), so ё/Ё have no key there.
 KZ_MAP.delete('ё');
 KZ_MAP.delete('Ё');
-const KZ_LETTER_CODES = new Set([...'әіңғүұқөһӘІҢҒҮҰҚӨҺ'].map((c) => c.charCodeAt(0)));
+/** Per char code in the Cyrillic block: 1 = Cyrillic, 2 = a Kazakh-specific letter. */
+const CYRILLIC = new Uint8Array(0x500);
+CYRILLIC.fill(1, 0x400, 0x500);
+for (const ch of 'әіңғүұқөһӘІҢҒҮҰҚӨҺ') CYRILLIC[ch.charCodeAt(0)] = 2;
 
 export type Layout = 'ru' | 'kz';
 
@@ -50,8 +53,9 @@ export function detectLayout(s: string): Layout | null {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x400) continue;
-    if (KZ_LETTER_CODES.has(c)) return 'kz';
-    if ((c >= 0x400 && c <= 0x4ff) || c === 0x2116) cyrillic = true;
+    const kind = c < 0x500 ? CYRILLIC[c] : c === 0x2116 ? 1 : 0;
+    if (kind === 2) return 'kz';
+    if (kind === 1) cyrillic = true;
   }
   return cyrillic ? 'ru' : null;
 }
@@ -68,13 +72,17 @@ const KZ_TABLE = toTable(KZ_MAP);
 /** Maps text typed under `layout` back to what the same keys give under the US layout. */
 export function undoLayout(s: string, layout: Layout): string {
   const table = layout === 'kz' ? KZ_TABLE : RU_TABLE;
-  const codes = new Uint16Array(s.length);
+  let out = '';
+  let from = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     const m = c < 0x2200 ? table[c] : 0;
-    codes[i] = m === 0 ? c : m;
+    if (m !== 0) {
+      out += s.slice(from, i) + String.fromCharCode(m);
+      from = i + 1;
+    }
   }
-  return String.fromCharCode.apply(null, codes as unknown as number[]);
+  return from === 0 ? s : out + s.slice(from);
 }
 
 /** The other direction, for tests and demos: what US-layout keystrokes produce under `layout`. */

@@ -35,6 +35,8 @@ export function decodeBytes(bytes: Uint8Array): string {
 export const DEFAULT_GS_SUBSTITUTES: readonly string[] = [
   '<GS>', '{GS}', '[GS]', '&#x1D;', '&#x1d;', '&#29;', '\\x1d', '\\x1D', '\\u001d', '\\u001D', '\\u1d', '\\u1D',
   '^]', '\u241d', '~', '|',
+  // FNC1 written as codeword 232 (è) or lost in a charset conversion (U+FFFD), where a separator belongs.
+  '\u00e8', '\ufffd',
 ];
 
 export interface Framing {

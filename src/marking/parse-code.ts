@@ -8,12 +8,12 @@ import { yymmddToIso } from './dates.js';
 import { isDigits } from './charset.js';
 import { digitalLinkToElementString, looksLikeDigitalLink } from './digital-link.js';
 import { GS, GS_CODE, parseElementString, type Element } from './element-string.js';
-import { hriToElementString, looksLikeHri } from './hri.js';
+import { hriAlternatives, hriToElementString, looksLikeHri } from './hri.js';
 import { detectLayout, undoLayout } from './keyboard-layout.js';
 import { DEFAULT_GS_SUBSTITUTES, MAX_INPUT_LENGTH, decodeBytes, stripFraming, substituteGs } from './normalise.js';
 import { classify } from './product-groups.js';
 import { restoreGs } from './restore-gs.js';
-import { RETAIL_LENGTHS, checkRetailBarcode } from './retail-barcode.js';
+import { RETAIL_LENGTHS, checkRetailBarcode, checkUpcE } from './retail-barcode.js';
 import { PACK_LENGTH, checkPack } from './tobacco-pack.js';
 import type { Country, ParseError, ParseErrorCode, ParseOptions, ParseResult } from './types.js';
 
@@ -38,8 +38,9 @@ function failure(code: ParseErrorCode, message: string, pos?: number): Failure {
   return { ok: false, error: pos === undefined ? { code, message } : { code, message, position: pos + 1 } };
 }
 
-function refused(error: ParseError, repairs: string[] = []): ParseResult {
-  return { ok: false, kind: 'unknown', gtin: null, serial: null, ki: null, km: null, productGroup: null, mrp: null, expiry: null, repairs, error };
+/** A refusal. A repair that did not end in a valid code is not a repair, so `repairs` is empty. */
+function refused(error: ParseError, _repairs?: string[]): ParseResult {
+  return { ok: false, kind: 'unknown', gtin: null, serial: null, ki: null, km: null, productGroup: null, mrp: null, expiry: null, repairs: [], error };
 }
 
 /** Re-serialises elements with GS exactly where GS1 requires one. */
@@ -87,8 +88,12 @@ function fromElements(t: string, elements: Element[], isCanonical: boolean, repa
   let e17: Element | null = null;
   let has21 = false;
   let hasCrypto = false;
-  for (const e of elements) {
+  for (let i = 0; i < elements.length; i++) {
+    const e = elements[i];
     const ai = e.spec.ai;
+    for (let j = 0; j < i; j++) {
+      if (elements[j].spec.ai === ai) return failure('bad-format', `AI (${ai}) appears twice.`, e.start);
+    }
     if (ai === '00') e00 = e;
     else if (ai === '01') e01 = e;
     else if (ai === '17') e17 = e;
@@ -115,10 +120,15 @@ function describe(t: string, elements: readonly Element[]): string {
 }
 
 /** One parse of normalised text: tobacco pack, plain product barcode, or GS1 element string. */
-function attempt(t: string, repairs: string[], ctx: Ctx): Ok | Failure {
+function attempt(t: string, repairs: string[], ctx: Ctx, aim: string | null = null): Ok | Failure {
   const n = t.length;
   if (n === 0) return failure('empty', 'The code is empty.');
   if (n === PACK_LENGTH && isDigits(t, 0, 14) && t.indexOf(GS) < 0) {
+    // A GTIN-14 may itself start with 01: a pack only when no GS1 reading of the same text fits.
+    if (t.charCodeAt(0) === 48 && t.charCodeAt(1) === 49) {
+      const asGs1 = attemptElements(t, repairs, ctx);
+      if (asGs1.ok) return asGs1;
+    }
     const pack = checkPack(t, ctx.country);
     if (!pack.ok) return failure(pack.code, pack.message);
     return {
@@ -127,14 +137,21 @@ function attempt(t: string, repairs: string[], ctx: Ctx): Ok | Failure {
     };
   }
   if (n <= 14 && RETAIL_LENGTHS.has(n) && isDigits(t)) {
-    const r = checkRetailBarcode(t);
+    const r = n === 8 && aim === ']E0' ? checkUpcE(t) : checkRetailBarcode(t);
     if (!r.ok) return failure('bad-check-digit', r.message, n - 1);
     return { ok: true, kind: 'gtin', gtin: r.gtin, serial: null, ki: null, km: null, productGroup: null, mrp: null, expiry: null, repairs, error: null };
   }
+  const c0 = t.charCodeAt(0);
+  if (c0 < 48 || c0 > 57) {
+    return failure('not-a-marking-code', `The text is not GS1 data: it starts with ${JSON.stringify(t[0])}, not with an Application Identifier.`, 0);
+  }
+  return attemptElements(t, repairs, ctx);
+}
+
+function attemptElements(t: string, repairs: string[], ctx: Ctx): Ok | Failure {
   const parsed = parseElementString(t);
   if (!parsed.ok) return failure(parsed.code, parsed.message, parsed.pos);
-  if (parsed.gsTolerated) repairs = [...repairs, 'gs-redundant'];
-  return fromElements(t, parsed.elements, !parsed.gsTolerated, repairs, ctx);
+  return fromElements(t, parsed.elements, !parsed.gsTolerated, parsed.gsTolerated ? [...repairs, 'gs-redundant'] : repairs, ctx);
 }
 
 function stripLeadingGs(t: string, repairs: string[]): string {
@@ -154,8 +171,10 @@ function parseText(text: string, ctx: Ctx, baseRepairs: string[]): ParseResult {
   const last = text.charCodeAt(text.length - 1);
   const c0 = text.charCodeAt(0);
   // Framing is rare on clean input: look at both ends before calling the general stripper.
-  const t = last === 13 || last === 10 || last === 9 || c0 === 93 || c0 === 0x1d || c0 === 0xe8 || c0 === 0xfffd || c0 === 0xc3 ? stripFraming(text, repairs).text : text;
-  const first = attempt(t, repairs, ctx);
+  const framed = last === 13 || last === 10 || last === 9 || c0 === 93 || c0 === 0x1d || c0 === 0xe8 || c0 === 0xfffd || c0 === 0xc3;
+  const framing = framed ? stripFraming(text, repairs) : null;
+  const t = framing ? framing.text : text;
+  const first = attempt(t, repairs, ctx, framing ? framing.aim : null);
   if (first.ok) return first;
   if (t.length === 0) return refused(first.error, repairs);
   if (baseRepairs.length === 0) {
@@ -186,7 +205,8 @@ function parseText(text: string, ctx: Ctx, baseRepairs: string[]): ParseResult {
 
   // Human-readable and Digital Link forms carry the same elements in another syntax.
   let converted: string | null = null;
-  if (looksLikeHri(u)) {
+  const hriSource = looksLikeHri(u) ? u : null;
+  if (hriSource !== null) {
     converted = hriToElementString(u);
     if (converted !== null) slow.push('hri');
   } else if (looksLikeDigitalLink(u)) {
@@ -201,6 +221,19 @@ function parseText(text: string, ctx: Ctx, baseRepairs: string[]): ParseResult {
     if (second.ok) return second;
     if (converted !== null) reported = second;
     bareKi ??= second.bareKi;
+  }
+
+  // HRI whose serial or tail holds an (AI)-shaped run: re-split, keep the readings that fit a format.
+  if (hriSource !== null) {
+    let found: Ok | null = null;
+    let count = 0;
+    for (const alt of hriAlternatives(hriSource)) {
+      if (alt === converted) continue;
+      const r = attempt(alt, slow, ctx);
+      if (r.ok && r.kind === 'marking' && ++count === 1) found = r;
+    }
+    if (count === 1 && found) return found;
+    if (count > 1) return refused({ code: 'gs-missing-ambiguous', message: 'The human-readable code can be split into fields in more than one valid way; scan the DataMatrix itself.' });
   }
 
   // A lost GS: re-split by the national lengths; exactly one fitting split is a repair.
@@ -238,7 +271,7 @@ export function parseCode(raw: string | Uint8Array, options: ParseOptions = {}):
   } else {
     return refused({ code: 'bad-input', message: 'The input must be a string or bytes.' });
   }
-  if (text.length === 0) return refused({ code: 'empty', message: 'The code is empty.' });
+  if (text.length === 0 || text.trim().length === 0) return refused({ code: 'empty', message: 'The code is empty.' });
   const opts = options ?? {};
   if (opts.country === undefined && opts.gsSubstitutes === undefined && opts.referenceYear === undefined) return parseText(text, DEFAULT_CTX, []);
   const ctx: Ctx = {

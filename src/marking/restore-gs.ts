@@ -10,7 +10,7 @@ import { classify } from './product-groups.js';
 import { NATIONAL_LENGTHS } from './product-groups.js';
 
 /** Upper bound on explored split points, so hostile input cannot make the search expensive. */
-const MAX_STEPS = 4096;
+const MAX_STEPS = 1024;
 
 export interface Restoration {
   /** Every split that fits a product group with a verification part (bare KIs are not candidates); at most two. */
@@ -35,6 +35,8 @@ function walk(st: Search, pos: number): void {
   }
   const spec = aiAt(s, pos);
   if (!spec) return;
+  // An AI occurs once in a code: a split that repeats one can be dropped here, not at the leaf.
+  for (let i = 0; i < st.stack.length; i++) if (st.stack[i].spec === spec) return;
   const vstart = pos + spec.ai.length;
   if (spec.fixedLength) {
     tryLength(st, spec, vstart, spec.maxLength);

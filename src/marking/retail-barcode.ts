@@ -13,3 +13,21 @@ export function checkRetailBarcode(s: string): RetailCheck {
   }
   return { ok: true, gtin: s.padStart(14, '0') };
 }
+
+/**
+ * UPC-E (8 digits, reported with AIM `]E0`): number system, six data digits, check digit. Expanded to
+ * UPC-A by the rule of the last data digit, then checked and padded to GTIN-14.
+ */
+export function checkUpcE(s: string): RetailCheck {
+  const ns = s[0];
+  const d = s.slice(1, 7);
+  const last = d[5];
+  let body: string;
+  if (last === '0' || last === '1' || last === '2') body = `${ns}${d[0]}${d[1]}${last}0000${d[2]}${d[3]}${d[4]}`;
+  else if (last === '3') body = `${ns}${d[0]}${d[1]}${d[2]}00000${d[3]}${d[4]}`;
+  else if (last === '4') body = `${ns}${d[0]}${d[1]}${d[2]}${d[3]}00000${d[4]}`;
+  else body = `${ns}${d[0]}${d[1]}${d[2]}${d[3]}${d[4]}0000${last}`;
+  const upcA = body + s[7];
+  if (!hasValidCheckDigit(upcA)) return { ok: false, message: `UPC-E ${s}: the check digit is wrong.` };
+  return { ok: true, gtin: upcA.padStart(14, '0') };
+}

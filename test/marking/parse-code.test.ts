@@ -93,7 +93,12 @@ describe('parseCode: refusals with stable codes', () => {
     [`010460043993125621ABCDEFG${GS}93`, 'bad-length'],
     [`0104600439931256${GS}930927`, 'missing-serial'],
     ['0104600439931256239999', 'unknown-ai'],
-    ['hello world', 'unknown-ai'],
+    ['hello world', 'not-a-marking-code'],
+    ['привет', 'not-a-marking-code'],
+    ['   ', 'empty'],
+    ['0104600439931256239999', 'unknown-ai'],
+    ['01046004399312560104870216760007', 'bad-format'],
+    ['0000000000000000000000000000000000000000', 'bad-format'],
     [`21ABCDEFG${GS}930927`, 'not-a-marking-code'],
     [`010460043993125621ABCDEFGHIJ${GS}930927`, 'bad-format'],
     ['01046004399312561713023', 'bad-length'],
@@ -124,3 +129,40 @@ describe('parseCode: refusals with stable codes', () => {
     expect(ok(parseCode(`010460043993125621ABCDEFG${GS}8005119300${GS}9317261231`)).productGroup).toBe('tobacco');
   });
 });
+
+describe('parseCode: edges found in review', () => {
+  it('a 29-char text that reads as GS1 (01 + GTIN + expiry + batch) is not taken for a tobacco pack', () => {
+    expect(ok(parseCode('01046004399312561725123110ABC'))).toMatchObject({ kind: 'gtin', gtin: '04600439931256', expiry: '2025-12-31' });
+    // A real pack whose GTIN starts with 01 still reads as a pack.
+    const pack = '01234567890128' + 'AbC-12.' + 'ACW.' + 'x9Z!';
+    expect(ok(parseCode(pack, { country: 'RU' }))).toMatchObject({ kind: 'marking', productGroup: 'tobacco', mrp: 14630, ki: pack.slice(0, 21) });
+  });
+
+  it('è or U+FFFD where a separator belongs is read as GS', () => {
+    expect(ok(parseCode(`è010460043993125621JgXJ5.Tè8005112000è930927`))).toMatchObject({ km: BLOCK, mrp: 112000 });
+    expect(ok(parseCode(`010487021676000721qKkdi+S�93U3g5`))).toMatchObject({ productGroup: 'beer', repairs: ['gs-substitute'] });
+  });
+
+  it('a refusal lists no repairs', () => {
+    const r = parseCode(`]d2010460372100945821qKkdi+S${GS}93U3g5
+`);
+    expect(r).toMatchObject({ ok: false, repairs: [], error: { code: 'bad-check-digit' } });
+  });
+
+  it('Digital Link with a GTIN-13 in the path', () => {
+    expect(ok(parseCode('https://id.gs1.org/01/4870216760007/21/qKkdi%2BS?93=U3g5'))).toMatchObject({ gtin: '04870216760007', productGroup: 'beer' });
+  });
+
+  it('UPC-E reported with ]E0 is expanded, EAN-8 stays EAN-8', () => {
+    expect(ok(parseCode(']E001234565'))).toMatchObject({ kind: 'gtin', gtin: '00012345000065' });
+    expect(ok(parseCode(']E446009333'))).toMatchObject({ kind: 'gtin', gtin: '00000046009333' });
+  });
+  it('HRI whose serial holds an (AI)-shaped run is re-split by the product-group lengths', () => {
+    const tail = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789+/AbCdEf';
+    expect(ok(parseCode(`(01)04690257528523(21)ab(10)cdefghi(91)EE05(92)${tail}`))).toMatchObject({ serial: 'ab(10)cdefghi', productGroup: 'light_industry', repairs: ['hri'] });
+    expect(ok(parseCode('(01)04600439931256(21)(11)ab(93)abc1'))).toMatchObject({ serial: '(11)ab', productGroup: 'dairy' });
+    // A bracket-heavy text stays bounded and is refused cleanly.
+    expect(parseCode('(01)04600439931256(21)' + '(10)'.repeat(300)).ok).toBe(false);
+  });
+});
+

@@ -1,0 +1,139 @@
+/**
+ * The agent's HTTP API v1 as zod schemas: request bodies are validated with them, and
+ * `/openapi.json` is generated from the same schemas (see openapi.ts).
+ */
+import { z } from 'zod';
+
+const id = z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+const registerId = z.string().min(1).max(64);
+const minor = z.number().int().min(0).max(1e12);
+
+export const checkBodySchema = z
+  .object({
+    /** The code as scanned; send GS as "\u001d" in JSON. */
+    code: z.string().min(1).max(4096),
+    registerId: registerId.optional(),
+    /** Price in minor units, for MRP / minimum price rules. */
+    price: minor.optional(),
+    /** Language of the reasons in the answer (default: the agent's `language`). */
+    language: z.enum(['kk', 'ru', 'en']).optional(),
+  })
+  .strict()
+  .meta({ id: 'CheckRequest' });
+
+export const saleItemSchema = z
+  .object({
+    code: z.string().min(1).max(4096),
+    price: minor,
+    quantity: z.number().int().min(1).max(100_000).optional(),
+  })
+  .strict()
+  .meta({ id: 'SaleItem' });
+
+export const saleBodySchema = z
+  .object({
+    /** Chosen by the caller; the same id twice is one sale. */
+    id,
+    items: z.array(saleItemSchema).min(1).max(1000),
+    at: z.iso.datetime({ offset: true }).optional(),
+    registerId: registerId.optional(),
+    sellerTin: z.string().regex(/^\d{9,12}$/, '9–12 digits').optional(),
+  })
+  .strict()
+  .meta({ id: 'SaleRequest' });
+
+export const returnBodySchema = saleBodySchema
+  .extend({ saleId: id })
+  .strict()
+  .meta({ id: 'ReturnRequest' });
+
+export const saleParamsSchema = z.object({ id }).strict();
+
+const reason = z.object({ code: z.string(), message: z.string(), remedy: z.string().optional() });
+
+export const parseResultSchema = z
+  .object({
+    ok: z.boolean(),
+    kind: z.enum(['marking', 'gtin', 'sscc', 'unknown']),
+    gtin: z.string().nullable(),
+    serial: z.string().nullable(),
+    ki: z.string().nullable(),
+    km: z.string().nullable(),
+    productGroup: z.string().nullable(),
+    mrp: z.number().nullable(),
+    expiry: z.string().nullable(),
+    repairs: z.array(z.string()),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  })
+  .meta({ id: 'ParseResult' });
+
+export const decisionSchema = z
+  .object({
+    code: parseResultSchema,
+    verdict: z.enum(['allow', 'deny', 'unknown']),
+    /** May the till proceed: allow, and unknown under the default policy (allow with a warning). */
+    allowed: z.boolean().optional(),
+    reasons: z.array(reason),
+    source: z.enum(['online', 'local', 'none']),
+    checkedAt: z.string(),
+    latencyMs: z.number(),
+  })
+  .meta({ id: 'Decision' });
+
+export const recordInfoSchema = z
+  .object({
+    id: z.string(),
+    type: z.enum(['sale', 'return']),
+    state: z.enum(['queued', 'sending', 'sent', 'confirmed', 'rejected', 'unknown']),
+    documentId: z.string().nullable(),
+    reasons: z.array(z.object({ code: z.string(), message: z.string() })),
+    attempts: z.number(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    nextAttemptAt: z.string().nullable(),
+    saleId: z.string().optional(),
+    /** On the dead-letter list: an operator must look (tanba queue retry). */
+    deadLetter: z.boolean().optional(),
+  })
+  .meta({ id: 'RecordInfo' });
+
+export const statusSchema = z
+  .object({
+    ready: z.boolean(),
+    state: z.enum(['ready', 'degraded']),
+    problems: z.array(z.object({ code: z.string(), message: z.string() })),
+    queue: z.object({ pending: z.number(), oldestPendingAt: z.string().nullable(), deadLetters: z.number() }),
+    tracking: z.object({
+      lastSuccessAt: z.string().nullable(),
+      lastErrorAt: z.string().nullable(),
+      lastError: z.string().nullable(),
+      tokenExpiresAt: z.string().nullable(),
+    }),
+    scanners: z.array(z.object({ path: z.string(), driver: z.string(), state: z.string() })),
+    agent: z.object({
+      version: z.string(),
+      startedAt: z.string(),
+      uptimeSeconds: z.number(),
+      country: z.string(),
+      language: z.string(),
+      trackingConfigured: z.boolean(),
+      sellers: z.array(z.object({ tin: z.string(), name: z.string().optional(), registers: z.array(z.string()) })),
+    }),
+  })
+  .meta({ id: 'Status' });
+
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      /** Stable machine code: invalid-json, invalid-body, body-too-large, unauthorized, not-found, sale-id-conflict, … */
+      code: z.string(),
+      message: z.string(),
+      fields: z.array(z.object({ field: z.string(), problem: z.string(), fix: z.string() })).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export type CheckBody = z.output<typeof checkBodySchema>;
+export type SaleBody = z.output<typeof saleBodySchema>;
+export type ReturnBody = z.output<typeof returnBodySchema>;
+export type ErrorBody = z.output<typeof errorBodySchema>;

@@ -1,0 +1,138 @@
+/** `GET /openapi.json`: the OpenAPI 3.1 description of the agent API, generated from the zod schemas. */
+import { z } from 'zod';
+import {
+  checkBodySchema,
+  decisionSchema,
+  errorBodySchema,
+  parseResultSchema,
+  recordInfoSchema,
+  returnBodySchema,
+  saleBodySchema,
+  saleItemSchema,
+  statusSchema,
+} from './api-schemas.js';
+
+type Json = Record<string, unknown>;
+
+const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Json): Json => ({ 'application/json': { schema } });
+const errors = (...codes: number[]): Json =>
+  Object.fromEntries(codes.map((c) => [String(c), { description: errorText[c] ?? 'Error', content: json(ref('Error')) }]));
+const errorText: Record<number, string> = {
+  400: 'Malformed JSON or a body that does not match the schema; `fields` names each wrong field and what to write instead',
+  401: 'Token missing or wrong (only when the agent is bound off loopback)',
+  404: 'Not found',
+  409: 'The same id was used before with a different body',
+  413: 'Body larger than http.bodyLimitBytes',
+  415: 'Body is not JSON',
+  422: 'Well-formed but refused (e.g. an unknown seller)',
+  503: 'The sale log cannot write (disk full, database locked); nothing was recorded',
+};
+
+export function buildOpenApi(opts: { version: string; tokenRequired: boolean }): Json {
+  const registry = z.registry<{ id: string }>();
+  for (const [s, id] of [
+    [checkBodySchema, 'CheckRequest'],
+    [saleItemSchema, 'SaleItem'],
+    [saleBodySchema, 'SaleRequest'],
+    [returnBodySchema, 'ReturnRequest'],
+    [parseResultSchema, 'ParseResult'],
+    [decisionSchema, 'Decision'],
+    [recordInfoSchema, 'RecordInfo'],
+    [statusSchema, 'Status'],
+    [errorBodySchema, 'Error'],
+  ] as const) registry.add(s as z.ZodType, { id });
+  const generated = z.toJSONSchema(registry, { target: 'draft-2020-12', io: 'input', uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, Json> };
+  const schemas: Record<string, Json> = {};
+  for (const [name, s] of Object.entries(generated.schemas)) {
+    const { $schema: _drop, $id: _id, ...rest } = s;
+    schemas[name] = rest;
+  }
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'tanba agent',
+      version: opts.version,
+      description:
+        'Local API of the tanba store agent: check marking codes before a sale, record sales and returns durably, follow their delivery to the national tracking system. Bound to 127.0.0.1 by default; when bound elsewhere every call needs `Authorization: Bearer <token>`.',
+    },
+    servers: [{ url: '/' }],
+    ...(opts.tokenRequired ? { security: [{ bearer: [] }] } : {}),
+    components: {
+      schemas,
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+    },
+    paths: {
+      '/v1/codes/check': {
+        post: {
+          summary: 'Decide whether an item may be sold',
+          description: 'Online check and local knowledge in parallel within the configured budget. verdict: allow ≈ [M+], deny ≈ [M-], unknown ≈ [M].',
+          requestBody: { required: true, content: json(ref('CheckRequest')) },
+          responses: { '200': { description: 'The decision', content: json(ref('Decision')) }, ...errors(400, 401, 413, 415) },
+        },
+      },
+      '/v1/sales': {
+        post: {
+          summary: 'Record a sale (idempotent by id)',
+          description: 'Answers 202 only once the sale is on disk. The same id with the same body returns the existing record.',
+          requestBody: { required: true, content: json(ref('SaleRequest')) },
+          responses: { '202': { description: 'On disk, queued for delivery', content: json(ref('RecordInfo')) }, ...errors(400, 401, 409, 413, 415, 422, 503) },
+        },
+      },
+      '/v1/returns': {
+        post: {
+          summary: 'Record a return of an earlier sale (idempotent by id)',
+          requestBody: { required: true, content: json(ref('ReturnRequest')) },
+          responses: { '202': { description: 'On disk, queued for delivery', content: json(ref('RecordInfo')) }, ...errors(400, 401, 409, 413, 415, 422, 503) },
+        },
+      },
+      '/v1/sales/{id}': {
+        get: {
+          summary: 'Where a sale or return is: queued, sending, sent, confirmed or rejected',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'The record', content: json(ref('RecordInfo')) }, ...errors(401, 404) },
+        },
+      },
+      '/v1/status': {
+        get: {
+          summary: 'Ready or degraded, queue, last exchange, token expiry, scanners',
+          responses: { '200': { description: 'Status', content: json(ref('Status')) }, ...errors(401) },
+        },
+      },
+      '/v1/queue/dead': {
+        get: {
+          summary: 'Dead letters: records the relay gave up on (with their body and last error)',
+          responses: { '200': { description: 'Records', content: json({ type: 'array', items: { type: 'object' } }) }, ...errors(401) },
+        },
+      },
+      '/v1/queue/{id}/retry': {
+        post: {
+          summary: 'Put a dead letter back into the queue (an operator decided to try again)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'The record, queued again', content: json(ref('RecordInfo')) }, ...errors(401, 404) },
+        },
+      },
+      '/v1/decisions/recent': {
+        get: {
+          summary: 'The most recent decisions (newest last)',
+          responses: { '200': { description: 'Decisions', content: json({ type: 'array', items: ref('Decision') }) }, ...errors(401) },
+        },
+      },
+      '/v1/events': {
+        get: {
+          summary: 'Server-sent events: scan, decision, record (sale state), status',
+          parameters: [
+            { name: 'types', in: 'query', required: false, schema: { type: 'string' }, description: 'Comma-separated subset, e.g. decision,record' },
+            { name: 'registerId', in: 'query', required: false, schema: { type: 'string' }, description: "Only scans from this register's scanners (and from scanners with no register)" },
+            { name: 'lang', in: 'query', required: false, schema: { type: 'string', enum: ['kk', 'ru', 'en'] }, description: 'Language of decision reasons' },
+            { name: 'token', in: 'query', required: false, schema: { type: 'string' }, description: 'The token, for EventSource which cannot send headers' },
+          ],
+          responses: { '200': { description: 'text/event-stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors(401) },
+        },
+      },
+      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain exposition format' } } } },
+      '/': { get: { summary: 'Status page (kk/ru/en)', responses: { '200': { description: 'HTML' } } } },
+    },
+  };
+}

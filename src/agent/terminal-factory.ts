@@ -1,0 +1,158 @@
+/**
+ * Builds what the agent serves from its configuration: the tracking adapter (or an offline
+ * stand-in when no tracking URL is configured), the scanners, and the SDK terminal.
+ */
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { createTerminal } from '../terminal/index.js';
+import type { Terminal } from '../terminal/types.js';
+import type { Scanner } from '../scan/types.js';
+import type { ListDevicesOptions } from '../../drivers/discovery.js';
+import { TrackingError } from '../tracking/errors.js';
+import { createTrackingSystem, trackingConfigSchema, type TrackingConfig } from '../tracking/index.js';
+import type { TrackingHealth, TrackingSystem } from '../tracking/types.js';
+import { type AgentConfig, ConfigError } from './config.js';
+import { toFieldErrors } from './field-errors.js';
+import { openConfiguredScanners } from './scanners.js';
+
+/** Used when no tracking URL is configured: every online call fails fast as "not configured". */
+export function offlineTracking(): TrackingSystem {
+  const fail = (): never => {
+    throw new TrackingError('transient', 'not-configured', 'No tracking system is configured (tracking.url).');
+  };
+  return {
+    family: 'xtrace',
+    limits: { maxCodesPerCheck: 1000, maxCodesPerDocument: 30_000, requestsPerMinute: null },
+    checkCodes: async () => fail(),
+    submitSale: async () => fail(),
+    submitReturn: async () => fail(),
+    getDocument: async () => fail(),
+    findDocuments: async () => fail(),
+    health: async () => ({ ok: false, latencyMs: null, tokenExpiresAt: null, message: 'not configured' }),
+  };
+}
+
+/** The adapter configuration derived from the agent configuration (validated by the adapter's schema). */
+export function trackingConfigFrom(config: AgentConfig, logger?: Logger): TrackingConfig {
+  const t = config.tracking;
+  if (!t.url) throw new Error('tracking.url is not set');
+  const data: Record<string, unknown> = {
+    family: t.family,
+    country: config.country,
+    baseUrl: t.url,
+    timeoutMs: t.timeoutMs,
+    checkTimeoutMs: config.decision.budgetMs,
+    ...(config.sellers[0] ? { sellerTin: config.sellers[0].tin } : {}),
+    ...(t.login ? { login: t.login } : {}),
+    ...(t.password ? { password: t.password } : {}),
+    ...(t.apiKey ? { apiKey: t.apiKey } : {}),
+    ...t.adapter,
+  };
+  const r = trackingConfigSchema.safeParse(data);
+  if (!r.success) {
+    throw new ConfigError(
+      toFieldErrors(r.error.issues, data).map((e) => ({
+        ...e,
+        field: ['baseUrl', 'login', 'password', 'apiKey', 'timeoutMs', 'family'].includes(e.field.split('.')[0]) ? `tracking.${e.field.replace('baseUrl', 'url')}` : `tracking.adapter.${e.field}`,
+        source: 'config',
+      })),
+    );
+  }
+  return { ...(data as unknown as TrackingConfig), ...(logger ? { logger: logger.child({ part: 'tracking' }) } : {}) };
+}
+
+export function createTrackingFromConfig(config: AgentConfig, logger?: Logger): TrackingSystem {
+  return config.tracking.url ? createTrackingSystem(trackingConfigFrom(config, logger)) : offlineTracking();
+}
+
+/**
+ * The tracking system with `health()` answered from a cache (stale-while-revalidate, `ttlMs`):
+ * the status page, SSE status events and metrics scrapes all ask for the status, and each health
+ * call is a request to the national system (rate-limited, e.g. 100/min in Uzbekistan).
+ */
+export function withCachedHealth(t: TrackingSystem, ttlMs = 30_000): TrackingSystem {
+  let last: { at: number; value: TrackingHealth } | null = null;
+  let inflight: Promise<TrackingHealth> | null = null;
+  const refresh = (): Promise<TrackingHealth> =>
+    (inflight ??= t
+      .health()
+      .then((value) => {
+        last = { at: Date.now(), value };
+        return value;
+      })
+      .finally(() => {
+        inflight = null;
+      }));
+  return {
+    get family() {
+      return t.family;
+    },
+    get limits() {
+      return t.limits;
+    },
+    checkCodes: (codes, opts) => t.checkCodes(codes, opts),
+    submitSale: (doc) => t.submitSale(doc),
+    submitReturn: (doc) => t.submitReturn(doc),
+    getDocument: (id) => t.getDocument(id),
+    findDocuments: (ref, from, to) => t.findDocuments(ref, from, to),
+    health: async () => {
+      if (last && Date.now() - last.at < ttlMs) return last.value;
+      if (last) {
+        void refresh().catch(() => undefined);
+        return last.value;
+      }
+      return refresh();
+    },
+    ...(t.close ? { close: () => t.close!() } : {}),
+  };
+}
+
+export async function createTerminalFromConfig(config: AgentConfig, logger: Logger, opts: { cwd?: string; scanners?: Scanner[]; discovery?: ListDevicesOptions } = {}): Promise<Terminal> {
+  const tracking = withCachedHealth(createTrackingFromConfig(config, logger));
+  const ownScanners = opts.scanners ? [] : await openConfiguredScanners(config, logger, opts.discovery);
+  const closeScanners = (): Promise<unknown> => Promise.all(ownScanners.map((s) => s.close().catch(() => undefined)));
+  const enabled = config.relay.enabled && Boolean(config.tracking.url);
+  try {
+    const terminal = await createTerminal({
+      tracking,
+      store: { path: resolve(opts.cwd ?? process.cwd(), config.db.path) },
+      country: config.country,
+      decision: {
+        budgetMs: config.decision.budgetMs,
+        language: config.language,
+        unknownPolicy: config.decision.unknownPolicy,
+        sellerTin: config.sellers[0]?.tin ?? null,
+      },
+      relay: {
+        enabled,
+        concurrency: config.relay.concurrency,
+        backoff: { minDelayMs: config.relay.retryMinMs, maxDelayMs: config.relay.retryMaxMs },
+        reconcileDelayMs: config.relay.reconcileDelayMs,
+        confirmDelayMs: config.relay.confirmDelayMs,
+      },
+      queueAgeWarningMs: config.queueAgeWarningMinutes * 60_000,
+      scanners: opts.scanners ?? ownScanners,
+    });
+    const closeTerminal = terminal.close.bind(terminal);
+    terminal.close = async () => {
+      await closeTerminal();
+      await closeScanners();
+      await tracking.close?.().catch(() => undefined);
+    };
+    return terminal;
+  } catch (e) {
+    await closeScanners();
+    await tracking.close?.().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Asks the configured tracking system for a token (for `tanba doctor`). */
+export async function trackingHealth(config: AgentConfig): Promise<{ ok: boolean; tokenExpiresAt: string | null; message?: string }> {
+  const t = createTrackingFromConfig(config);
+  try {
+    return await t.health();
+  } finally {
+    await t.close?.().catch(() => undefined);
+  }
+}

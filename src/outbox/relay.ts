@@ -156,13 +156,10 @@ export class Relay {
     await Promise.race([all, timeout]);
     clearTimeout(timer);
     this.stopController.abort(new Error('relay stopped'));
-    // Claimed but never started: nothing was sent, so they simply go back to the queue / schedule.
+    // Claimed but never started: release their leases (nothing was sent).
     const left = this.ready;
     this.ready = [];
-    for (const r of left) {
-      const patch: RecordPatch = r.state === 'sending' ? { state: 'queued', nextAttemptAt: this.now() } : { nextAttemptAt: this.now() };
-      await this.store.update(r.id, patch, this.now()).catch((e) => this.noteError(e));
-    }
+    for (const r of left) await this.store.update(r.id, {}, this.now()).catch((e) => this.noteError(e));
   }
 
   status(): RelayStatus {
@@ -189,7 +186,6 @@ export class Relay {
         if (this.inFlight.size < this.concurrency) {
           const recs = await this.store.claim(this.now(), this.claimBatch, lease);
           this.ready.push(...recs);
-          for (const r of recs) if (r.state === 'sending') this.opts.onChange?.(publicView(r));
           if (recs.length > 0) waitMs = 0;
           else {
             const due = await this.store.nextDueAt();
@@ -239,7 +235,13 @@ export class Relay {
   }
 
   private async work(r: StoredRecord): Promise<void> {
-    if (r.state === 'sending') return this.submit(r);
+    if (r.state === 'queued') {
+      // Durable before the request leaves: a crash from here on means "maybe received".
+      const sending = await this.store.markSending(r.id, this.now());
+      if (!sending) return;
+      this.opts.onChange?.(publicView(sending));
+      return this.submit(sending);
+    }
     if (r.state === 'unknown') return this.reconcile(r);
     if (r.state === 'sent') return this.confirm(r);
   }

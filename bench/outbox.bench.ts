@@ -6,6 +6,10 @@
  * - drain of 10,000 queued sales into the emulator at ≥ 90% of its configured rate limit.
  */
 import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTrackingSystem } from '../src/tracking/factory.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +20,7 @@ import { createRelay } from '../src/outbox/relay.js';
 import type { TrackingSystem } from '../src/tracking/types.js';
 import { fmt, median, percentile } from './stats.js';
 
+const here = dirname(fileURLToPath(import.meta.url));
 const ROUNDS = 3;
 const N = 4000;
 
@@ -89,32 +94,52 @@ async function tanba(dir: string, round: number, callers: number): Promise<Run &
   return { perSec: ((per * callers) / total) * 1000, p50: percentile(lat, 50), p99: percentile(lat, 99), batches };
 }
 
-async function drain(dir: string): Promise<void> {
-  let emu: typeof import('../src/emulator/index.js');
-  let trk: typeof import('../src/tracking/index.js');
-  try {
-    emu = await import('../src/emulator/index.js');
-    trk = await import('../src/tracking/index.js');
-  } catch {
-    console.log('drain: emulator not available in this build');
-    return;
-  }
+/** The emulator in its own process (`tanba emulator`), as the national system would be: not sharing our event loop. */
+async function startEmulatorProcess(faults: object): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, '..', 'src', 'cli', 'main.ts'), 'emulator', '--port', '0', '--faults', JSON.stringify(faults)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`emulator exited (${code}): ${out}`)));
+  });
+  return {
+    url,
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export async function drain(dir: string, round = 0): Promise<number> {
   const COUNT = 10_000;
   const RPM = 30_000;
-  const emulator = await emu.createEmulator({ faults: { rateLimitPerMinute: RPM } });
-  const store = openSqliteStore({ path: join(dir, 'drain.db') });
+  const BURST = 10; // the emulator tolerates a second's worth; we keep well inside it
+  const emulator = await startEmulatorProcess({ rateLimitPerMinute: RPM });
+  const store = openSqliteStore({ path: join(dir, `drain-${round}.db`) });
   for (let i = 0; i < COUNT; i += 500) {
     await Promise.all(
-      Array.from({ length: Math.min(500, COUNT - i) }, (_, j) => store.append(normalizeSale({ id: `d-${i + j}`, items: [{ code: code(i + j) }].map((x) => ({ ...x, price: 1000 })) }, { now: Date.now() }))),
+      Array.from({ length: Math.min(500, COUNT - i) }, (_, j) =>
+        store.append(normalizeSale({ id: `d-${i + j}`, items: [{ code: code(i + j), price: 1000 }] }, { now: Date.now() })),
+      ),
     );
   }
-  const tracking = trk.createTrackingSystem({
+  const tracking = createTrackingSystem({
     family: 'xtrace',
     country: 'KZ',
     baseUrl: emulator.url,
     login: 'demo',
     password: 'demo',
-    limits: { requestsPerMinute: RPM, burst: 1, maxConcurrency: 8 },
+    limits: { requestsPerMinute: RPM, burst: BURST, maxConcurrency: 8 },
   } as never);
   let sent = 0;
   let done: () => void = () => undefined;
@@ -123,6 +148,7 @@ async function drain(dir: string): Promise<void> {
     store,
     tracking,
     concurrency: 8,
+    rateBurst: BURST,
     confirmDelayMs: 600_000, // measure delivery, not confirmation polling
     onChange: (info) => {
       if (info.state === 'sent' && ++sent === COUNT) done();
@@ -133,16 +159,18 @@ async function drain(dir: string): Promise<void> {
   await finished;
   const secs = (performance.now() - t0) / 1000;
   await relay.stop();
-  const docs = emulator.documents().length;
-  const stats = emulator.stats();
+  const res = await fetch(`${emulator.url}/_emulator/documents`);
+  const docs = ((await res.json()) as unknown[]).length;
+  const stats = (await (await fetch(`${emulator.url}/_emulator/stats`)).json()) as { rateLimited: number };
   await tracking.close?.();
-  await emulator.close();
+  await emulator.stop();
   await store.close();
   const rate = COUNT / secs;
   console.log(
-    `drain: ${COUNT} sales in ${fmt(secs, 2)} s = ${fmt(rate)} /s; emulator limit ${fmt(RPM / 60)} /s → ${fmt((rate / (RPM / 60)) * 100)}% ` +
-      `(goal ≥ 90%); documents at the emulator ${docs}; 429s ${stats.rateLimited}`,
+    `  drain round ${round + 1}: ${COUNT} sales in ${fmt(secs, 2)} s = ${fmt(rate)} /s (${fmt((rate / (RPM / 60)) * 100)}% of ${fmt(RPM / 60)} /s); ` +
+      `documents at the emulator ${docs}; 429s ${stats.rateLimited}`,
   );
+  return rate / (RPM / 60);
 }
 
 export default async function (): Promise<void> {
@@ -165,7 +193,11 @@ export default async function (): Promise<void> {
     show('recordSale, 32 concurrent callers', many);
     console.log(`ratio 1 caller / bare: ${fmt(m(one, 'perSec') / m(b, 'perSec'), 2)}× (goal ≥ 0.7×)`);
     console.log(`32 callers: ${fmt(m(many, 'perSec'), 0)} sales/s (goal ≥ 20,000); ${fmt(median(many.map((x) => x.batches)), 0)} commits per round`);
-    await drain(dir);
+    if (process.env.BENCH_SKIP_DRAIN !== '1') {
+      const shares: number[] = [];
+      for (let r = 0; r < ROUNDS; r++) shares.push(await drain(dir, r));
+      console.log(`drain: median ${fmt(median(shares) * 100)}% of the emulator's rate limit (goal ≥ 90%)`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -14,7 +14,10 @@ const report = await runCrash({
   kills,
   seed,
   maxLifeMs: 600,
-  maxSalesPerLife: 150,
+  // Each life sells a burst and relays; a till's real pace is far lower, but dense documents make
+  // every reconciliation scan (the xTrace search has no reference filter) costly, so keep bursts modest.
+  maxSalesPerLife: 50,
+  relayConcurrency: 2,
   log: (l) => {
     if (/life (\d+)\//.exec(l) && Number(/life (\d+)\//.exec(l)![1]) % 10 === 0) console.log(l);
   },

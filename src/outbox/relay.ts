@@ -34,6 +34,8 @@ export interface RelayOptions {
   requestsPerMinute?: number | null;
   /** Fraction of the rate limit actually used, to stay clear of the server's window edges. Default 0.97. */
   rateFactor?: number;
+  /** Requests that may go back to back after a pause in traffic (token-bucket depth). Default 1. */
+  rateBurst?: number;
   /** Quick in-process retries per claim (p-retry). */
   quickRetries?: { retries?: number; minTimeoutMs?: number; maxTimeoutMs?: number };
   /** Back-off between claims of the same record (persisted). */
@@ -51,6 +53,8 @@ export interface RelayOptions {
   reconcileMarginMs?: number;
   /** Wait before the first confirmation poll of a sent document. Default 2 s (then back-off). */
   confirmDelayMs?: number;
+  /** Records taken per claim (one durable commit). Default 2 × concurrency. */
+  claimBatch?: number;
   /** How long a claimed unknown/sent record is reserved for this worker. Default 60 s. */
   leaseMs?: number;
   /** Keep confirmed records this long before purging. Default 30 days. */
@@ -72,6 +76,11 @@ export interface RelayStatus {
 }
 
 const DAY = 86_400_000;
+
+function publicView(r: StoredRecord): RecordInfo {
+  const { body: _body, lastError: _e, dead: _d, firstSentAt: _f, lastSentAt: _l, ...info } = r;
+  return info;
+}
 
 export function toDocument(b: RecordBody): OutgoingDocument {
   const doc: OutgoingDocument = {
@@ -99,6 +108,9 @@ export class Relay {
   private wake: (() => void) | null = null;
   private kicked = false;
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Claimed records waiting for a free slot. */
+  private ready: StoredRecord[] = [];
+  private readonly claimBatch: number;
   private readonly stopController = new AbortController();
   private lastSuccessAt: number | null = null;
   private lastErrorAt: number | null = null;
@@ -112,8 +124,9 @@ export class Relay {
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
     this.concurrency = Math.max(1, opts.concurrency ?? 4);
+    this.claimBatch = Math.max(this.concurrency, opts.claimBatch ?? this.concurrency * 2);
     const rpm = opts.requestsPerMinute !== undefined ? opts.requestsPerMinute : opts.tracking.limits.requestsPerMinute;
-    this.limiter = new RateLimiter(rpm ? rpm * (opts.rateFactor ?? 0.97) : null);
+    this.limiter = new RateLimiter(rpm ? rpm * (opts.rateFactor ?? 0.97) : null, Math.max(1, opts.rateBurst ?? 1));
   }
 
   /** Resume after a restart (sending → unknown) and start draining. */
@@ -143,6 +156,10 @@ export class Relay {
     await Promise.race([all, timeout]);
     clearTimeout(timer);
     this.stopController.abort(new Error('relay stopped'));
+    // Claimed but never started: release their leases (nothing was sent).
+    const left = this.ready;
+    this.ready = [];
+    for (const r of left) await this.store.update(r.id, {}, this.now()).catch((e) => this.noteError(e));
   }
 
   status(): RelayStatus {
@@ -164,18 +181,19 @@ export class Relay {
       let waitMs = 1000;
       try {
         await this.maybePurge();
-        const free = this.concurrency - this.inFlight.size;
-        if (free > 0) {
-          const recs = await this.store.claim(this.now(), free, lease);
-          for (const r of recs) this.startWork(r);
-          if (recs.length === free) waitMs = 60_000; // all slots busy: a finishing one wakes us
+        // Start claimed work while slots are free; claim in batches (one durable commit for many).
+        while (this.inFlight.size < this.concurrency && this.ready.length > 0) this.startWork(this.ready.shift()!);
+        if (this.inFlight.size < this.concurrency) {
+          const recs = await this.store.claim(this.now(), this.claimBatch, lease);
+          this.ready.push(...recs);
+          if (recs.length > 0) waitMs = 0;
           else {
             const due = await this.store.nextDueAt();
             waitMs = due === null ? 60_000 : Math.max(0, due - this.now());
             // Due but not claimable (e.g. leased elsewhere): never spin.
-            if (recs.length === 0 && waitMs < 20) waitMs = 20;
+            if (waitMs < 20) waitMs = 20;
           }
-        } else waitMs = 60_000;
+        } else waitMs = 60_000; // all slots busy: a finishing one wakes us
       } catch (e) {
         // The store failed (disk full, locked…): nothing changed; try again shortly.
         this.noteError(e);
@@ -217,7 +235,13 @@ export class Relay {
   }
 
   private async work(r: StoredRecord): Promise<void> {
-    if (r.state === 'sending') return this.submit(r);
+    if (r.state === 'queued') {
+      // Durable before the request leaves: a crash from here on means "maybe received".
+      const sending = await this.store.markSending(r.id, this.now());
+      if (!sending) return;
+      this.opts.onChange?.(publicView(sending));
+      return this.submit(sending);
+    }
     if (r.state === 'unknown') return this.reconcile(r);
     if (r.state === 'sent') return this.confirm(r);
   }

@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS records (
   next_attempt_at INTEGER,
   first_sent_at INTEGER,
   last_sent_at INTEGER,
+  lease_until INTEGER,
   last_error TEXT,
   dead INTEGER NOT NULL DEFAULT 0
 );
@@ -75,6 +76,7 @@ interface Row {
   next_attempt_at: number | null;
   first_sent_at: number | null;
   last_sent_at: number | null;
+  lease_until: number | null;
   last_error: string | null;
   dead: number;
 }
@@ -168,22 +170,25 @@ export class SqliteSaleStore implements SaleStore {
       insertCode: db.prepare(`INSERT OR IGNORE INTO record_codes (ki, seq, record_id, kind) VALUES (?, ?, ?, ?)`),
       byId: db.prepare(`SELECT * FROM records WHERE id = ?`),
       claimQueued: db.prepare(
-        `SELECT * FROM records r WHERE r.dead = 0 AND r.state = 'queued' AND r.next_attempt_at <= ?
+        `SELECT * FROM records r WHERE r.dead = 0 AND r.state = 'queued' AND r.next_attempt_at <= @now
+           AND (r.lease_until IS NULL OR r.lease_until <= @now)
            AND (r.type = 'sale' OR NOT EXISTS (
              SELECT 1 FROM records s WHERE s.id = r.sale_id AND s.type = 'sale' AND s.state IN ('queued','sending','unknown')))
-         ORDER BY r.next_attempt_at, r.seq LIMIT ?`,
+         ORDER BY r.next_attempt_at, r.seq LIMIT @limit`,
       ),
       claimOther: db.prepare(
-        `SELECT * FROM records WHERE dead = 0 AND state = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, seq LIMIT ?`,
+        `SELECT * FROM records WHERE dead = 0 AND state = @state AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now)
+         ORDER BY next_attempt_at, seq LIMIT @limit`,
       ),
       setSending: db.prepare(
-        `UPDATE records SET state = 'sending', updated_at = @now, next_attempt_at = NULL, attempts = attempts + 1,
-           first_sent_at = COALESCE(first_sent_at, @now), last_sent_at = @now WHERE id = @id`,
+        `UPDATE records SET state = 'sending', updated_at = @now, next_attempt_at = NULL, lease_until = NULL, attempts = attempts + 1,
+           first_sent_at = COALESCE(first_sent_at, @now), last_sent_at = @now WHERE id = @id AND state = 'queued'`,
       ),
-      lease: db.prepare(`UPDATE records SET next_attempt_at = ? WHERE id = ?`),
+      lease: db.prepare(`UPDATE records SET lease_until = ? WHERE id = ?`),
       recover: db.prepare(`UPDATE records SET state = 'unknown', updated_at = ?, next_attempt_at = ? WHERE state = 'sending'`),
+      releaseLeases: db.prepare(`UPDATE records SET lease_until = NULL WHERE lease_until IS NOT NULL`),
       nextDue: db.prepare(
-        `SELECT MIN(next_attempt_at) AS t FROM records r WHERE r.dead = 0 AND r.state IN ('queued','unknown','sent') AND r.next_attempt_at IS NOT NULL
+        `SELECT MIN(MAX(r.next_attempt_at, COALESCE(r.lease_until, 0))) AS t FROM records r WHERE r.dead = 0 AND r.state IN ('queued','unknown','sent') AND r.next_attempt_at IS NOT NULL
            AND (r.type = 'sale' OR r.state <> 'queued' OR NOT EXISTS (
              SELECT 1 FROM records s WHERE s.id = r.sale_id AND s.type = 'sale' AND s.state IN ('queued','sending','unknown')))`,
       ),
@@ -288,33 +293,63 @@ export class SqliteSaleStore implements SaleStore {
     });
   }
 
+  /** Leases are bookkeeping (a crash releases them): committed relaxed, like `update`. */
   claim(now: number, limit: number, leaseMs: number): Promise<StoredRecord[]> {
     return this.run('claiming records to send', () =>
-      this.db
-        .transaction(() => {
-          const out: StoredRecord[] = [];
-          for (const r of this.stmt.claimQueued.all(now, limit) as Row[]) {
-            this.stmt.setSending.run({ now, id: r.id });
-            out.push(
-              toStored({ ...r, state: 'sending', updated_at: now, next_attempt_at: null, attempts: r.attempts + 1, first_sent_at: r.first_sent_at ?? now, last_sent_at: now }),
-            );
-          }
-          for (const state of ['unknown', 'sent'] as const) {
-            if (out.length >= limit) break;
-            for (const r of this.stmt.claimOther.all(state, now, limit - out.length) as Row[]) {
-              this.stmt.lease.run(now + leaseMs, r.id);
-              out.push(toStored(r));
+      this.relaxed(() =>
+        this.db
+          .transaction(() => {
+            const out: StoredRecord[] = [];
+            const until = now + leaseMs;
+            for (const r of this.stmt.claimQueued.all({ now, limit }) as Row[]) {
+              this.stmt.lease.run(until, r.id);
+              out.push(toStored({ ...r, lease_until: until }));
             }
-          }
-          return out;
-        })
-        .immediate(),
+            for (const state of ['unknown', 'sent'] as const) {
+              if (out.length >= limit) break;
+              for (const r of this.stmt.claimOther.all({ state, now, limit: limit - out.length }) as Row[]) {
+                this.stmt.lease.run(until, r.id);
+                out.push(toStored({ ...r, lease_until: until }));
+              }
+            }
+            return out;
+          })
+          .immediate(),
+      ),
     );
   }
 
+  /** Durably (synchronous=FULL) mark a queued record as being sent, right before the network call. */
+  markSending(id: string, now: number): Promise<StoredRecord | null> {
+    return this.run('marking a record as sending', () => {
+      const res = this.stmt.setSending.run({ now, id });
+      if (res.changes === 0) return null;
+      return toStored(this.stmt.byId.get(id) as Row);
+    });
+  }
+
+  /**
+   * Relay bookkeeping after a claim is committed with `synchronous=NORMAL` (WAL: consistent, not
+   * fsync'd per commit). Losing the newest of these on a power cut is safe: the record falls back to
+   * `sending`, which becomes `unknown` on restart and is reconciled before anything is re-sent.
+   * The next FULL commit (an append or a claim) makes them durable too.
+   */
   update(id: string, patch: RecordPatch, now: number): Promise<RecordInfo> {
-    return this.run('updating a record', () => {
-      const sets: string[] = ['updated_at = @now'];
+    return this.run('updating a record', () => this.relaxed(() => this.updateNow(id, patch, now)));
+  }
+
+  private relaxed<T>(fn: () => T): T {
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return fn();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
+  private updateNow(id: string, patch: RecordPatch, now: number): RecordInfo {
+    {
+      const sets: string[] = ['updated_at = @now', 'lease_until = NULL'];
       const params: Record<string, unknown> = { id, now };
       if (patch.state !== undefined) (sets.push('state = @state'), (params.state = patch.state));
       if (patch.documentId !== undefined) (sets.push('document_id = @document_id'), (params.document_id = patch.documentId));
@@ -330,11 +365,16 @@ export class SqliteSaleStore implements SaleStore {
       const res = st.run(params);
       if (res.changes === 0) throw new StoreError('not-found', `No sale or return with id ${id}.`, { id });
       return toInfo(this.stmt.byId.get(id) as Row);
-    });
+    }
   }
 
   recoverInFlight(now: number, reconcileAt: number): Promise<number> {
-    return this.run('recovering after a restart', () => this.stmt.recover.run(now, reconcileAt).changes);
+    return this.run('recovering after a restart', () =>
+      this.db.transaction(() => {
+        this.stmt.releaseLeases.run();
+        return this.stmt.recover.run(now, reconcileAt).changes;
+      })(),
+    );
   }
 
   nextDueAt(): Promise<number | null> {
@@ -353,7 +393,7 @@ export class SqliteSaleStore implements SaleStore {
       const state: RecordState = r.state === 'rejected' ? 'queued' : r.state === 'sending' ? 'unknown' : r.state;
       this.db
         .prepare(
-          `UPDATE records SET dead = 0, state = ?, document_id = CASE WHEN ? = 'queued' THEN NULL ELSE document_id END,
+          `UPDATE records SET dead = 0, lease_until = NULL, state = ?, document_id = CASE WHEN ? = 'queued' THEN NULL ELSE document_id END,
              attempts = 0, next_attempt_at = ?, updated_at = ?, last_error = NULL WHERE id = ?`,
         )
         .run(state, state, now, now, id);

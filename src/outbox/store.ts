@@ -68,12 +68,18 @@ export interface SaleStore {
   get(id: string): Promise<RecordInfo | null>;
   getRecord(id: string): Promise<StoredRecord | null>;
   /**
-   * Atomically take up to `limit` records that are due at `now`, best first: queued (moved to
-   * `sending` durably, before any network call), then `unknown` and `sent` (leased for `leaseMs`).
-   * A return is never handed out while its sale is still queued, sending or unknown.
+   * Atomically lease up to `limit` records that are due at `now`, best first: queued, then `unknown`
+   * and `sent`, each reserved for `leaseMs` (a restart releases leases). A return is never handed
+   * out while its sale is still queued, sending or unknown. Claiming sends nothing and changes no state.
    */
   claim(now: number, limit: number, leaseMs: number): Promise<StoredRecord[]>;
-  /** Apply a state change durably; returns the new public view. */
+  /**
+   * Durably mark a claimed queued record `sending` right before its network call (attempts + 1,
+   * first/last send times). Null when it is no longer queued. After a crash, `sending` means
+   * "may have been received": it becomes `unknown` and is reconciled before any resend.
+   */
+  markSending(id: string, now: number): Promise<StoredRecord | null>;
+  /** Apply a state change (ends the record's lease); returns the new public view. */
   update(id: string, patch: RecordPatch, now: number): Promise<RecordInfo>;
   /** After a restart: every `sending` record becomes `unknown` (its send may or may not have landed). */
   recoverInFlight(now: number, reconcileAt: number): Promise<number>;

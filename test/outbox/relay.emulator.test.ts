@@ -5,8 +5,11 @@
  * rejected documents, restart. Every scenario ends with each sale's codes at the emulator exactly once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { allInState, km, sell, setup, type Fixture } from './fixture.js';
-import { ki } from './helpers.js';
+import { allInState, fastRelay, km, sell, setup, type Fixture } from './fixture.js';
+import { ki, tempDir } from './helpers.js';
+import { openSqliteStore } from '../../src/outbox/sqlite-store.js';
+import { normalizeSale } from '../../src/outbox/normalize.js';
+import { createRelay } from '../../src/outbox/relay.js';
 
 let fx: Fixture | null = null;
 afterEach(async () => {
@@ -174,5 +177,26 @@ describe('relay → emulator', () => {
     await f.restart({ relay: { reconcileDelayMs: 50, confirmDelayMs: 20, backoff: { minDelayMs: 20, maxDelayMs: 200 } } });
     await f.waitFor(() => allInState(f, ids, ['confirmed']), 20_000, 'all confirmed');
     expectExactlyOnce(f, 0, 10);
+  });
+
+  it('stop() puts claimed-but-unsent records back in the queue (no needless reconciliation)', async () => {
+    fx = await setup({ config: { relay: { enabled: false } } });
+    const f = fx;
+    const tmp = tempDir();
+    const store = openSqliteStore({ path: tmp.file() });
+    try {
+      for (let i = 0; i < 5; i++) await store.append(normalizeSale({ id: `s-${i}`, items: [{ code: km(i), price: 1 }] }, { now: Date.now() }));
+      f.emulator.setFaults({ latencyMs: 300, pathPrefix: '/public/api/v1/doc/withdrawal' });
+      const relay = createRelay({ ...fastRelay, store, tracking: f.tracking, concurrency: 1, claimBatch: 5 });
+      await relay.start();
+      await f.waitFor(() => f.emulator.documents().length === 1, 10_000, 'first document received');
+      await relay.stop();
+      const states = await Promise.all([0, 1, 2, 3, 4].map(async (i) => (await store.get(`s-${i}`))!.state));
+      expect(states.filter((x) => x === 'queued').length).toBeGreaterThanOrEqual(3);
+      expect(states.filter((x) => x === 'sending')).toEqual([]);
+    } finally {
+      await store.close();
+      tmp.cleanup();
+    }
   });
 });

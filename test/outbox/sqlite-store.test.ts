@@ -156,16 +156,20 @@ describe('SqliteSaleStore', () => {
     expect((err as StoreError).code).toBe('store-corrupt');
   });
 
-  it('claim moves queued to sending durably, FIFO, and never hands out a return before its sale is sent', async () => {
+  it('claim leases queued records FIFO and never hands out a return before its sale is sent', async () => {
     const s = open();
     await s.append(record('s1'));
     await s.append(record('r1', { type: 'return', saleId: 's1' }));
     await s.append(record('r-foreign', { type: 'return', saleId: 'sold-elsewhere' }));
     const first = await s.claim(T0, 10, 60_000);
     expect(first.map((r) => [r.id, r.state, r.attempts])).toEqual([
-      ['s1', 'sending', 1],
-      ['r-foreign', 'sending', 1],
+      ['s1', 'queued', 0],
+      ['r-foreign', 'queued', 0],
     ]);
+    expect(await s.claim(T0, 10, 60_000)).toEqual([]); // leased; r1 waits for its sale
+    const sending = await s.markSending('s1', T0);
+    expect(sending).toMatchObject({ state: 'sending', attempts: 1, firstSentAt: T0, lastSentAt: T0 });
+    expect(await s.markSending('s1', T0)).toBeNull(); // no longer queued
     expect((await s.get('s1'))!.state).toBe('sending');
     expect(await s.claim(T0, 10, 60_000)).toEqual([]); // r1 still waits: its sale is only sending
     await s.update('s1', { state: 'sent', documentId: 'doc-1', nextAttemptAt: T0 + 5000 }, T0);
@@ -173,20 +177,45 @@ describe('SqliteSaleStore', () => {
     expect(next.map((r) => r.id)).toEqual(['r1']);
   });
 
+  it('an unused lease runs out, and a restart releases all leases', async () => {
+    const s = open();
+    await s.append(record('l1'));
+    expect((await s.claim(T0, 10, 60_000)).length).toBe(1);
+    expect(await s.claim(T0 + 1000, 10, 60_000)).toEqual([]);
+    expect(await s.nextDueAt()).toBe(T0 + 60_000);
+    expect((await s.claim(T0 + 60_000, 10, 60_000)).map((r) => r.id)).toEqual(['l1']);
+    await s.recoverInFlight(T0 + 61_000, T0 + 61_000);
+    expect((await s.claim(T0 + 61_000, 10, 60_000)).map((r) => r.id)).toEqual(['l1']);
+  });
+
   it('leases unknown and sent records so one worker takes each', async () => {
     const s = open();
     await s.append(record('u1'));
     await s.claim(T0, 10, 60_000);
+    await s.markSending('u1', T0);
     await s.update('u1', { state: 'unknown', nextAttemptAt: T0 }, T0);
     expect((await s.claim(T0, 10, 60_000)).map((r) => r.id)).toEqual(['u1']);
     expect(await s.claim(T0 + 1000, 10, 60_000)).toEqual([]);
     expect((await s.claim(T0 + 61_000, 10, 60_000)).map((r) => r.id)).toEqual(['u1']);
   });
 
+  it('relay bookkeeping commits relaxed, but the connection returns to synchronous=FULL', async () => {
+    const s = open();
+    await s.append(record('n1'));
+    await s.claim(T0, 10, 60_000);
+    await s.markSending('n1', T0);
+    await s.update('n1', { state: 'sent', documentId: 'd' }, T0);
+    const inner = (s as unknown as { db: Database.Database }).db;
+    expect(inner.pragma('synchronous', { simple: true })).toBe(2);
+    await expectStoreError(s.update('missing', { state: 'sent' }, T0), 'not-found');
+    expect(inner.pragma('synchronous', { simple: true })).toBe(2);
+  });
+
   it('after a restart, sending records become unknown (to be reconciled, not resent blindly)', async () => {
     const s = open();
     await s.append(record('x1'));
     await s.claim(T0, 10, 60_000);
+    await s.markSending('x1', T0);
     await s.close();
     store = null;
     const s2 = open();
@@ -210,6 +239,7 @@ describe('SqliteSaleStore', () => {
     const s = open();
     await s.append(record('d1'));
     await s.claim(T0, 10, 60_000);
+    await s.markSending('d1', T0);
     await s.update('d1', { state: 'rejected', dead: true, nextAttemptAt: null, reasons: [{ code: 'bad-request', message: 'no' }] }, T0);
     expect((await s.deadLetters()).map((r) => r.id)).toEqual(['d1']);
     expect((await s.get('d1'))!.deadLetter).toBe(true);

@@ -123,7 +123,7 @@ describe('terminal sales', () => {
     const info = await t.recordSale({ id: 'r-1', items: [{ code: km(1), price: 1000 }, { code: km(2), price: 2000, quantity: 1 }], sellerTin: SELLER });
     expect(info).toMatchObject({ id: 'r-1', type: 'sale', state: 'queued' });
     await confirmed;
-    expect(seen.map((r) => r.state)).toEqual(['queued', 'sent', 'confirmed']);
+    expect(seen.map((r) => r.state)).toEqual(['queued', 'sending', 'sent', 'confirmed']);
     expect((await t.sale('r-1'))?.state).toBe('confirmed');
     expect(await t.sale('nope')).toBeNull();
     const docs = emulator!.documents();

@@ -4,7 +4,7 @@
  * to a pipe is synchronous on Linux, so a printed line was acknowledged before the kill.
  *
  * Env: CRASH_DB, CRASH_URL (emulator), CRASH_RUN (life number), CRASH_MAX_SALES (per life),
- *      CRASH_CALLERS (concurrent recordSale loops).
+ *      CRASH_CALLERS (concurrent recordSale loops), CRASH_RELAY_CONCURRENCY (requests in flight).
  */
 import { createTerminal } from '../../../src/terminal/terminal.js';
 import { crashCode, crashId } from './codes.js';
@@ -14,6 +14,7 @@ const url = process.env.CRASH_URL!;
 const run = Number(process.env.CRASH_RUN ?? '0');
 const max = Number(process.env.CRASH_MAX_SALES ?? '300');
 const callers = Number(process.env.CRASH_CALLERS ?? '4');
+const relayConcurrency = Number(process.env.CRASH_RELAY_CONCURRENCY ?? '4');
 
 const terminal = await createTerminal({
   tracking: {
@@ -27,9 +28,9 @@ const terminal = await createTerminal({
   },
   store: { path: db },
   relay: {
-    concurrency: 4,
+    concurrency: relayConcurrency,
     reconcileDelayMs: 50,
-    reconcileMarginMs: 2500,
+    reconcileMarginMs: 1000, // same host, loopback: no clock skew, requests arrive at once
     confirmDelayMs: 20,
     backoff: { minDelayMs: 20, maxDelayMs: 200 },
     quickRetries: { retries: 1, minTimeoutMs: 5, maxTimeoutMs: 20 },

@@ -23,6 +23,7 @@ export interface CrashOptions {
   maxLifeMs?: number;
   maxSalesPerLife?: number;
   callers?: number;
+  relayConcurrency?: number;
   log?: (line: string) => void;
 }
 
@@ -67,6 +68,7 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
           CRASH_RUN: String(run),
           CRASH_MAX_SALES: String(opts.maxSalesPerLife ?? 300),
           CRASH_CALLERS: String(opts.callers ?? 4),
+          CRASH_RELAY_CONCURRENCY: String(opts.relayConcurrency ?? 4),
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -98,7 +100,7 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
     const terminal = await createTerminal({
       tracking: { family: 'xtrace', country: 'KZ', baseUrl: emulator.url, login: 'demo', password: 'demo', timeoutMs: 2000 },
       store: { path: db },
-      relay: { concurrency: 4, reconcileDelayMs: 50, reconcileMarginMs: 2500, confirmDelayMs: 20, backoff: { minDelayMs: 20, maxDelayMs: 200 } },
+      relay: { concurrency: 4, reconcileDelayMs: 50, reconcileMarginMs: 1000, confirmDelayMs: 20, backoff: { minDelayMs: 20, maxDelayMs: 200 } },
     });
     try {
       // Open = not yet confirmed or rejected. Counted through a second (read-only) connection.

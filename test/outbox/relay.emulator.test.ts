@@ -78,7 +78,7 @@ describe('relay → emulator', () => {
     f.emulator.setFaults({});
     await f.waitFor(() => allInState(f, ids, ['confirmed']), 30_000, 'all confirmed');
     expectExactlyOnce(f, 0, 15);
-  });
+  }, 60_000); // room for both waits to report their own timeout
 
   it('429 storm: honours Retry-After and delivers everything once', async () => {
     fx = await setup({ config: { relay: { concurrency: 8, requestsPerMinute: null, backoff: { minDelayMs: 20, maxDelayMs: 2000 }, reconcileDelayMs: 50, confirmDelayMs: 20 } } });

@@ -4,6 +4,7 @@
  * decoded; oversize frames cut with an error; unplug → `disconnected` → reconnect with back-off when
  * the port reappears (same path, or the same vid/pid/serial via `SerialPort.list()`).
  */
+import { existsSync } from 'node:fs';
 import type { SerialPort } from 'serialport';
 import { splitAim } from '../src/scan/aim.js';
 import { Backoff, type ReconnectOptions } from '../src/scan/backoff.js';
@@ -54,6 +55,7 @@ export class SerialScanner extends BaseScanner {
   private readonly splitter: FrameSplitter;
   private readonly backoff: Backoff | null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private pathWatch: ReturnType<typeof setInterval> | null = null;
   private lastFailureCode: string | null = null;
 
   constructor(private readonly options: SerialScannerOptions) {
@@ -153,6 +155,7 @@ export class SerialScanner extends BaseScanner {
       this.port = port;
       this.backoff?.reset();
       this.lastFailureCode = null;
+      this.watchPath(port, path);
       this.setState('connected');
     });
     port.on('data', (chunk: Buffer) => {
@@ -172,6 +175,29 @@ export class SerialScanner extends BaseScanner {
       this.setState('disconnected', d.code, d.message);
       this.scheduleReconnect();
     });
+  }
+
+  /**
+   * Some kernels (and pty pairs) do not always wake a reader when the device node goes away. While
+   * connected, check that the path still exists; when it is gone, close the port so the usual
+   * `disconnected` → reconnect path runs.
+   */
+  private watchPath(port: { close(cb?: () => void): void }, path: string): void {
+    this.stopWatch();
+    // Only POSIX device nodes live in the file system; COM3 and friends do not.
+    if (!path.startsWith('/')) return;
+    this.pathWatch = setInterval(() => {
+      if (this.port !== port) return this.stopWatch();
+      if (existsSync(path)) return;
+      this.stopWatch();
+      port.close(() => undefined);
+    }, PATH_WATCH_MS);
+    this.pathWatch.unref?.();
+  }
+
+  private stopWatch(): void {
+    if (this.pathWatch) clearInterval(this.pathWatch);
+    this.pathWatch = null;
   }
 
   private failed(err: unknown): void {
@@ -197,14 +223,30 @@ export class SerialScanner extends BaseScanner {
   }
 
   protected async release(): Promise<void> {
+    this.stopWatch();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.splitter.reset();
     const port = this.port;
     this.port = null;
-    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+    if (!port?.isOpen) return;
+    // A port whose device vanished mid-close may never call back: do not let close() hang the till.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
+      timer.unref?.();
+      port.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 }
+
+/** How often a connected port's device path is checked for presence. */
+const PATH_WATCH_MS = 500;
+
+/** How long close() waits for the OS to confirm the port is closed. */
+const CLOSE_TIMEOUT_MS = 2000;
 
 /** Open a serial scanner. Never throws for device problems: watch `status` and `error` events. */
 export function openSerialScanner(options: SerialScannerOptions): SerialScanner {

@@ -2,29 +2,18 @@
  * Realistic marking codes for the demo and tests: valid GTINs and serials of the common families,
  * and the garbles a till really sees (typed under a Russian or Kazakh keyboard layout, lost GS).
  */
+import { gs1CheckDigit as checkDigit } from '../marking/index.js';
+import { mulberry32 } from '../emulator/prng.js';
+
 const GS = '\x1d';
 
-/** GS1 mod-10 check digit of the first 13 digits of a GTIN-14 (or 12 of a GTIN-13…). */
+/** GS1 mod-10 check digit of a GTIN body, as a string. */
 export function gs1CheckDigit(body: string): string {
-  let sum = 0;
-  for (let i = 0; i < body.length; i++) {
-    const d = body.charCodeAt(body.length - 1 - i) - 48;
-    sum += i % 2 === 0 ? d * 3 : d;
-  }
-  return String((10 - (sum % 10)) % 10);
+  return String(checkDigit(body));
 }
 
-/** Small deterministic PRNG (mulberry32) so a demo run is reproducible. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Small deterministic PRNG so a demo run is reproducible. */
+export const prng = mulberry32;
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const B64 = `${ALNUM}+/`;

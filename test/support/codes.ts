@@ -5,6 +5,7 @@
 import { gs1CheckDigit } from '../../src/marking/check-digit.js';
 import { applyLayout } from '../../src/marking/keyboard-layout.js';
 import { encodeBase80 } from '../../src/marking/tobacco-pack.js';
+import { mulberry32 } from '../../src/emulator/prng.js';
 
 export const GS = '\x1d';
 const CSET82 = '!"%&\'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
@@ -13,17 +14,8 @@ const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 export type Rng = () => number;
 
-/** mulberry32: a small, fast, seeded PRNG. */
-export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small, fast, seeded PRNG (the emulator's mulberry32). */
+export const rng: (seed: number) => Rng = mulberry32;
 
 const pick = (r: Rng, s: string) => s[Math.floor(r() * s.length)];
 const str = (r: Rng, alphabet: string, n: number) => {

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTrackingSystem } from '../src/tracking/factory.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTerminal } from '../src/terminal/terminal.js';
@@ -96,7 +96,10 @@ async function tanba(dir: string, round: number, callers: number): Promise<Run &
 
 /** The emulator in its own process (`tanba emulator`), as the national system would be: not sharing our event loop. */
 async function startEmulatorProcess(faults: object): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, '..', 'src', 'cli', 'main.ts'), 'emulator', '--port', '0', '--faults', JSON.stringify(faults)], {
+  // Compiled (npm run bench → dist-bench) or from source (tsx).
+  const js = join(here, '..', 'src', 'cli', 'main.js');
+  const entry = existsSync(js) ? [js] : ['--import', 'tsx', join(here, '..', 'src', 'cli', 'main.ts')];
+  const child = spawn(process.execPath, [...entry, 'emulator', '--port', '0', '--faults', JSON.stringify(faults)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const url = await new Promise<string>((resolve, reject) => {

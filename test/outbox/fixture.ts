@@ -78,7 +78,11 @@ export async function setup(opts: { codes?: number; config?: Partial<TerminalCon
     async waitFor(check, timeoutMs = 20_000, what = 'condition') {
       const deadline = performance.now() + timeoutMs;
       while (!(await check())) {
-        if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        if (performance.now() > deadline) {
+          const st = await fx.terminal.status().catch(() => null);
+          const recent = changes.slice(-8).map((c) => `${c.id}:${c.state}:${c.attempts}`);
+          throw new Error(`timed out waiting for ${what}; status ${JSON.stringify(st?.queue)} ${JSON.stringify(st?.tracking)}; last changes ${recent.join(' ')}`);
+        }
         await new Promise<void>((resolve) => {
           const done = () => {
             clearTimeout(t);

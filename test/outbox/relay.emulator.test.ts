@@ -24,7 +24,8 @@ function expectExactlyOnce(f: Fixture, from: number, count: number): void {
   expect(wrong).toEqual([]);
 }
 
-describe('relay → emulator', () => {
+// Each scenario's waits carry their own deadlines and diagnostics; the test timeout leaves room for them.
+describe('relay → emulator', { timeout: 70_000 }, () => {
   it('delivers sales and confirms them; a return goes after its sale', async () => {
     fx = await setup();
     const f = fx;
@@ -78,7 +79,7 @@ describe('relay → emulator', () => {
     f.emulator.setFaults({});
     await f.waitFor(() => allInState(f, ids, ['confirmed']), 30_000, 'all confirmed');
     expectExactlyOnce(f, 0, 15);
-  });
+  }, 60_000); // room for both waits to report their own timeout
 
   it('429 storm: honours Retry-After and delivers everything once', async () => {
     fx = await setup({ config: { relay: { concurrency: 8, requestsPerMinute: null, backoff: { minDelayMs: 20, maxDelayMs: 2000 }, reconcileDelayMs: 50, confirmDelayMs: 20 } } });
@@ -100,7 +101,7 @@ describe('relay → emulator', () => {
     await f.waitFor(() => allInState(f, ids, ['confirmed']), 30_000, 'all confirmed');
     expect(f.emulator.stats().injectedErrors).toBeGreaterThan(0);
     expectExactlyOnce(f, 0, 30);
-  });
+  }, 70_000);
 
   it('answers slower than the timeout: unknown → reconciliation finds the document, no resend', async () => {
     fx = await setup();

@@ -11,7 +11,8 @@ import type { BlockList } from '../decision/local-knowledge.js';
 import { parseCode } from '../marking/index.js';
 import type { Country } from '../marking/types.js';
 import { StoreError } from '../outbox/errors.js';
-import { normalizeReturn, normalizeSale } from '../outbox/normalize.js';
+import { normalizeReturn, normalizeSale, type NormalizeOptions } from '../outbox/normalize.js';
+import type { NewRecord } from '../outbox/store.js';
 import { createRelay, type Relay, type RelayOptions } from '../outbox/relay.js';
 import { openSqliteStore, type SqliteStoreOptions } from '../outbox/sqlite-store.js';
 import type { SaleStore, StoredRecord } from '../outbox/store.js';
@@ -93,21 +94,21 @@ class TanbaTerminal extends EventEmitter implements Terminal {
 
   async recordSale(sale: SaleInput): Promise<RecordInfo> {
     this.guard();
-    const rec = normalizeSale(sale, { country: this.config.country, gsSubstitutes: this.config.gsSubstitutes, now: this.now() });
-    this.checkDocumentSize(rec.body.items.length, sale.id);
-    const { info, created } = await this.store.append(rec);
-    if (created) {
-      for (const it of rec.body.items) this.decider.forget(it.ki);
-      this.emit('record', info);
-      this.relay?.kick();
-    }
-    return info;
+    return this.append(normalizeSale(sale, this.normalizeOptions()), sale.id);
   }
 
   async recordReturn(ret: ReturnInput): Promise<RecordInfo> {
     this.guard();
-    const rec = normalizeReturn(ret, { country: this.config.country, gsSubstitutes: this.config.gsSubstitutes, now: this.now() });
-    this.checkDocumentSize(rec.body.items.length, ret.id);
+    return this.append(normalizeReturn(ret, this.normalizeOptions()), ret.id);
+  }
+
+  private normalizeOptions(): NormalizeOptions {
+    return { country: this.config.country, gsSubstitutes: this.config.gsSubstitutes, now: this.now() };
+  }
+
+  /** Writes a sale or return durably; a new record invalidates cached statuses of its codes and wakes the relay. */
+  private async append(rec: NewRecord, id: string): Promise<RecordInfo> {
+    this.checkDocumentSize(rec.body.items.length, id);
     const { info, created } = await this.store.append(rec);
     if (created) {
       for (const it of rec.body.items) this.decider.forget(it.ki);

@@ -1,4 +1,6 @@
 /** Batch limits: splitting code lists for info calls, and documents that exceed the per-document cap. */
+import { TrackingError } from './errors.js';
+import type { Signer } from './signer.js';
 import type { OutgoingDocument } from './types.js';
 
 export function chunk<T>(items: readonly T[], size: number): T[][] {
@@ -17,4 +19,17 @@ export function splitDocument(doc: OutgoingDocument, maxCodes: number): Outgoing
   const parts = chunk(doc.items, maxCodes);
   if (parts.length <= 1) return [doc];
   return parts.map((items, i) => ({ ...doc, items, reference: i === 0 ? doc.reference : `${doc.reference}/${i + 1}` }));
+}
+
+/**
+ * Refuses, before any request, a document the system would refuse anyway: empty, too large, or with
+ * no signer configured. Returns the signer to sign it with.
+ */
+export function sendableSigner(doc: OutgoingDocument, maxCodes: number, family: string, signer: Signer | null): Signer {
+  if (doc.items.length === 0) throw new TrackingError('permanent', 'empty-document', 'a document needs at least one code');
+  if (doc.items.length > maxCodes) {
+    throw new TrackingError('permanent', 'document-too-large', `a document may carry at most ${maxCodes} codes (got ${doc.items.length}); split it`);
+  }
+  if (!signer) throw new TrackingError('permanent', 'no-signer', `${family} documents need a signer (configure one)`);
+  return signer;
 }

@@ -8,7 +8,7 @@
  */
 import pRetry from 'p-retry';
 import { z } from 'zod';
-import { chunk } from '../batch.js';
+import { chunk, sendableSigner } from '../batch.js';
 import { canonicalJson, toBase64 } from '../canonical-json.js';
 import { BoundedMap, bool, jwtExpiryMs, loginError, num, SOLD_STATUSES, str, upper, withToken } from '../common.js';
 import { defaultLimits, isLoopback, trueApiConfigSchema, type Limits, type TrueApiConfig } from '../config.js';
@@ -276,13 +276,9 @@ export class TrueApiAdapter implements TrackingSystem {
   }
 
   private async submit(doc: OutgoingDocument, type: 'LK_RECEIPT' | 'LP_RETURN'): Promise<{ documentId: string }> {
-    if (doc.items.length === 0) throw new TrackingError('permanent', 'empty-document', 'a document needs at least one code');
-    if (doc.items.length > this.fullLimits.maxCodesPerDocument) {
-      throw new TrackingError('permanent', 'document-too-large', `a document may carry at most ${this.fullLimits.maxCodesPerDocument} codes (got ${doc.items.length}); split it`);
-    }
-    if (!this.signer) throw new TrackingError('permanent', 'no-signer', 'true-api documents need a signer (configure one)');
+    const signer = sendableSigner(doc, this.fullLimits.maxCodesPerDocument, 'true-api', this.signer);
     const json = canonicalJson(this.documentBody(doc, type));
-    const signature = await this.signer.signDetached(json);
+    const signature = await signer.signDetached(json);
     const res = await this.authed((headers) =>
       this.http.request<unknown>({
         method: 'POST',

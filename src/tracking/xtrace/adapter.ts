@@ -7,7 +7,7 @@
  * document storage (`docs/search`, `docs/:id`, `errors/:id`, `json/:id`).
  */
 import { z } from 'zod';
-import { chunk } from '../batch.js';
+import { chunk, sendableSigner } from '../batch.js';
 import { canonicalJson, fromBase64, toBase64 } from '../canonical-json.js';
 import { BoundedMap, bool, loginError, num, SOLD_STATUSES, str, upper, withToken } from '../common.js';
 import { defaultLimits, isLoopback, xtraceConfigSchema, type Limits, type XtraceConfig } from '../config.js';
@@ -284,13 +284,9 @@ export class XtraceAdapter implements TrackingSystem {
   }
 
   private async submit(doc: OutgoingDocument, kind: 'sale' | 'return'): Promise<{ documentId: string }> {
-    if (doc.items.length === 0) throw new TrackingError('permanent', 'empty-document', 'a document needs at least one code');
-    if (doc.items.length > this.fullLimits.maxCodesPerDocument) {
-      throw new TrackingError('permanent', 'document-too-large', `a document may carry at most ${this.fullLimits.maxCodesPerDocument} codes (got ${doc.items.length}); split it`);
-    }
-    if (!this.signer) throw new TrackingError('permanent', 'no-signer', 'xtrace documents need a signer (configure one)');
+    const signer = sendableSigner(doc, this.fullLimits.maxCodesPerDocument, 'xtrace', this.signer);
     const json = canonicalJson(this.documentBody(doc, kind));
-    const signature = await this.signer.signDetached(json);
+    const signature = await signer.signDetached(json);
     const body = { documentBody: toBase64(json), signature };
     const res = await this.authed((headers) =>
       this.http.request({

@@ -3,7 +3,8 @@
  * `HIDAsync` in production, a recorded-report emitter in tests), finding it by path or vid/pid/serial,
  * turning read errors into `device-gone`, and reopening with back-off after an unplug.
  */
-import { Backoff, type ReconnectOptions } from '../src/scan/backoff.js';
+import type { ReconnectOptions } from '../src/scan/backoff.js';
+import { Reconnector } from '../src/scan/reconnect.js';
 import { classifyDeviceError } from '../src/scan/errors.js';
 import { BaseScanner, type ScannerCommonOptions } from '../src/scan/scanner-base.js';
 import type { DriverName } from '../src/scan/types.js';
@@ -66,9 +67,7 @@ function hex4(n: number): string {
 
 export abstract class HidScanner extends BaseScanner {
   private device: HidDeviceLike | null = null;
-  private readonly backoff: Backoff | null;
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
-  private lastFailureCode: string | null = null;
+  private readonly reconnector: Reconnector;
   protected readonly hidOptions: HidScannerOptions;
 
   protected constructor(driver: DriverName, options: HidScannerOptions) {
@@ -83,8 +82,7 @@ export abstract class HidScanner extends BaseScanner {
       options,
     );
     this.hidOptions = options;
-    const rc = options.reconnect ?? true;
-    this.backoff = rc === false ? null : new Backoff(rc === true ? {} : rc);
+    this.reconnector = new Reconnector(options.reconnect, () => void this.connect());
   }
 
   /** Subclasses call this at the end of their constructor. */
@@ -191,39 +189,31 @@ export abstract class HidScanner extends BaseScanner {
       const d = classifyDeviceError(err, this.source, 'read');
       this.report(d.code, d.message);
       this.setState('disconnected', d.code, d.message);
-      this.lastFailureCode = d.code;
+      this.reconnector.noteFailure(d.code);
       this.scheduleReconnect();
     });
     await this.onOpened(device).catch(() => undefined);
-    this.backoff?.reset();
-    this.lastFailureCode = null;
+    this.reconnector.succeeded();
     this.setState('connected');
   }
 
   private failed(err: unknown): void {
     if (this.closed) return;
     const d = err instanceof DriverUnavailableError ? err.detail : classifyDeviceError(err, this.source, 'open');
-    if (d.code !== this.lastFailureCode) {
+    // Report a failure once, not on every retry of the same failure.
+    if (this.reconnector.noteFailure(d.code)) {
       this.report(d.code, d.message);
       this.setState('disconnected', d.code, d.message);
     }
-    this.lastFailureCode = d.code;
     if (d.retry) this.scheduleReconnect();
   }
 
   private scheduleReconnect(): void {
-    if (!this.backoff || this.closed || this.retryTimer) return;
-    const delay = this.backoff.next();
-    this.setState('reconnecting');
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      void this.connect();
-    }, delay);
+    if (!this.closed && this.reconnector.schedule()) this.setState('reconnecting');
   }
 
   protected async release(): Promise<void> {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
+    this.reconnector.cancel();
     this.onDeviceLost();
     const d = this.device;
     this.device = null;

@@ -7,7 +7,8 @@
 import { existsSync } from 'node:fs';
 import type { SerialPort } from 'serialport';
 import { splitAim } from '../src/scan/aim.js';
-import { Backoff, type ReconnectOptions } from '../src/scan/backoff.js';
+import type { ReconnectOptions } from '../src/scan/backoff.js';
+import { Reconnector } from '../src/scan/reconnect.js';
 import { classifyDeviceError } from '../src/scan/errors.js';
 import { FrameSplitter, type FramingOptions } from '../src/scan/framing.js';
 import { BaseScanner, type ScannerCommonOptions } from '../src/scan/scanner-base.js';
@@ -53,10 +54,8 @@ function parseHex(s: string | undefined): number | undefined {
 export class SerialScanner extends BaseScanner {
   private port: SerialPort | null = null;
   private readonly splitter: FrameSplitter;
-  private readonly backoff: Backoff | null;
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly reconnector: Reconnector;
   private pathWatch: ReturnType<typeof setInterval> | null = null;
-  private lastFailureCode: string | null = null;
 
   constructor(private readonly options: SerialScannerOptions) {
     if (!options.path && !options.match) throw new TypeError('openSerialScanner: give `path` or `match`');
@@ -81,8 +80,7 @@ export class SerialScanner extends BaseScanner {
       },
       options,
     );
-    const rc = options.reconnect ?? true;
-    this.backoff = rc === false ? null : new Backoff(rc === true ? {} : rc);
+    this.reconnector = new Reconnector(options.reconnect, () => void this.connect());
     void this.connect();
   }
 
@@ -153,8 +151,7 @@ export class SerialScanner extends BaseScanner {
         return;
       }
       this.port = port;
-      this.backoff?.reset();
-      this.lastFailureCode = null;
+      this.reconnector.succeeded();
       this.watchPath(port, path);
       this.setState('connected');
     });
@@ -204,28 +201,20 @@ export class SerialScanner extends BaseScanner {
     if (this.closed) return;
     const d = classifyDeviceError(err, this.source, 'open');
     // Report a failure once, not on every retry of the same failure.
-    if (d.code !== this.lastFailureCode) {
+    if (this.reconnector.noteFailure(d.code)) {
       this.report(d.code, d.message);
       this.setState('disconnected', d.code, d.message);
     }
-    this.lastFailureCode = d.code;
     if (d.retry) this.scheduleReconnect();
   }
 
   private scheduleReconnect(): void {
-    if (!this.backoff || this.closed || this.retryTimer) return;
-    const delay = this.backoff.next();
-    this.setState('reconnecting');
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      void this.connect();
-    }, delay);
+    if (!this.closed && this.reconnector.schedule()) this.setState('reconnecting');
   }
 
   protected async release(): Promise<void> {
     this.stopWatch();
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
+    this.reconnector.cancel();
     this.splitter.reset();
     const port = this.port;
     this.port = null;

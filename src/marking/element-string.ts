@@ -28,6 +28,13 @@ export interface ElementFailure {
 
 export type ElementParse = { ok: true; elements: Element[]; gsTolerated: boolean } | ({ ok: false } & ElementFailure);
 
+/** A character for a message: printable ones as they are, control and other bytes escaped. */
+export function showChar(ch: string | undefined): string {
+  if (ch === undefined) return 'end of text';
+  const c = ch.charCodeAt(0);
+  return c >= 0x20 && c < 0x7f ? `"${ch}"` : JSON.stringify(ch);
+}
+
 function fail(code: ParseErrorCode, message: string, pos: number): ElementParse {
   return { ok: false, code, message, pos };
 }
@@ -39,7 +46,7 @@ export function validateValue(s: string, start: number, end: number, spec: AiSpe
     for (let i = start; i < end; i++) {
       const c = s.charCodeAt(i);
       if (c >= 128 || (CSET[c] & CS_82) === 0) {
-        return { code: 'bad-charset', message: `AI (${spec.ai}): character ${JSON.stringify(s[i])} at position ${i + 1} is not in CSET 82.`, pos: i };
+        return { code: 'bad-charset', message: `AI (${spec.ai}): character ${showChar(s[i])} at position ${i + 1} is not in CSET 82.`, pos: i };
       }
     }
     return null;
@@ -70,7 +77,7 @@ export function validateValue(s: string, start: number, end: number, spec: AiSpe
       const ch = s.charCodeAt(i);
       if (ch >= 128 || (CSET[ch] & set) === 0) {
         const what = c.cset === 'N' ? 'a digit' : c.cset === 'X' ? 'in CSET 82' : c.cset === 'Y' ? 'in CSET 39' : 'in CSET 64';
-        return { code: 'bad-charset', message: `AI (${spec.ai}): character ${JSON.stringify(s[i])} at position ${i + 1} is not ${what}.`, pos: i };
+        return { code: 'bad-charset', message: `AI (${spec.ai}): character ${showChar(s[i])} at position ${i + 1} is not ${what}.`, pos: i };
       }
     }
     for (let li = 0; li < c.linters.length; li++) {
@@ -156,7 +163,7 @@ export function parseElementString(s: string): ElementParse {
           return fail('bad-length', `AI (${spec.ai}) is longer than ${spec.maxLength} characters: a GS separator may be missing after it.`, vstart);
         }
         if (c >= 128 || (SET[c] & X82) === 0) {
-          return fail('bad-charset', `AI (${spec.ai}): character ${JSON.stringify(s[vend])} at position ${vend + 1} is not in CSET 82.`, vend);
+          return fail('bad-charset', `AI (${spec.ai}): character ${showChar(s[vend])} at position ${vend + 1} is not in CSET 82.`, vend);
         }
       }
       if (vend === vstart) return fail('bad-length', `AI (${spec.ai}) data is empty.`, vstart);
@@ -167,11 +174,11 @@ export function parseElementString(s: string): ElementParse {
       let w = 3;
       for (let i = vend - 2; i >= vstart; i--, w = 4 - w) {
         const d = s.charCodeAt(i) - 48;
-        if (d < 0 || d > 9) return fail('bad-charset', `AI (${spec.ai}): character ${JSON.stringify(s[i])} at position ${i + 1} is not a digit.`, i);
+        if (d < 0 || d > 9) return fail('bad-charset', `AI (${spec.ai}): character ${showChar(s[i])} at position ${i + 1} is not a digit.`, i);
         sum += d * w;
       }
       const last = s.charCodeAt(vend - 1) - 48;
-      if (last < 0 || last > 9) return fail('bad-charset', `AI (${spec.ai}): character ${JSON.stringify(s[vend - 1])} at position ${vend} is not a digit.`, vend - 1);
+      if (last < 0 || last > 9) return fail('bad-charset', `AI (${spec.ai}): character ${showChar(s[vend - 1])} at position ${vend} is not a digit.`, vend - 1);
       if (fast === FAST_N_FIXED_CSUM && (10 - (sum % 10)) % 10 !== last) {
         return fail('bad-check-digit', `AI (${spec.ai}): check digit ${last} is wrong, expected ${(10 - (sum % 10)) % 10}.`, vend - 1);
       }

@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Two-core machines: keep parallelism modest so pty and HTTP tests stay deterministic.
     maxWorkers: 2,
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

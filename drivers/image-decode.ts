@@ -9,6 +9,7 @@
 import { latin1 } from '../src/scan/event.js';
 import { boxBlur, crop, grayToRgba, growDark, growLight, localNormalize, median3, resize, sharpen, stretch, toGray, type Gray } from './image-enhance.js';
 import { zxingRead, type ReaderOptions, type ReadResult } from './image-zxing.js';
+import { decodeJpegGray, isJpeg } from './jpeg-decode.js';
 import { decodePngGray, isPng } from './png-decode.js';
 
 export type ImageFormat = 'DataMatrix' | 'QRCode' | 'Code128' | 'EAN13' | 'EAN8' | 'UPCA' | 'UPCE' | 'DataBarExp' | 'DataBar' | 'Aztec' | 'PDF417';
@@ -111,9 +112,9 @@ export async function decodeImageHere(input: ImageInput, options: ImageDecodeOpt
     if (first.length === 0 && options.fallback !== false) gray = toGray(rgba.data, rgba.width, rgba.height);
   } else {
     first = await zxingRead(input, opts);
-    if (first.length === 0 && options.fallback !== false) gray = isPng(input) ? decodePngGray(input) : null;
+    if (first.length === 0 && options.fallback !== false) gray = isPng(input) ? decodePngGray(input) : isJpeg(input) ? decodeJpegGray(input) : null;
     if (first.length === 0 && options.fallback !== false && !gray) {
-      // Not a PNG we can unpack (e.g. JPEG): let zxing retry on its own 2× downscale pyramid, which
+      // An image we cannot unpack (a 1-bit PNG, another format): let zxing retry on its own 2× downscale pyramid, which
       // averages noise the way our `half` pass does (about twice the hard frames of the first pass).
       const again = await zxingRead(input, { ...opts, downscaleFactor: 2, downscaleThreshold: 300 });
       return again.filter((r) => r.isValid).map((r) => toCode(r, 'zxing-downscale', identity));

@@ -11,6 +11,8 @@ import { pngOf, renderFrame, symbolOf, toRgba } from './support/synth.js';
 import { frameSet, SET_KM, SET_KM_BRACKETED } from './support/frame-set.js';
 import { encodePng } from './support/png-encode.js';
 import { decodePngGray } from '../../drivers/png-decode.js';
+import { decodeJpegGray } from '../../drivers/jpeg-decode.js';
+import jpeg from 'jpeg-js';
 
 const GS = '\x1d';
 const BRACKETED = '[01]04601234567893[21]5Xb7kPq[91]EE06[92]dGVzdGRhdGFzaWduYXR1cmU=';
@@ -189,6 +191,32 @@ describe('PNG files through the fallback', () => {
     const codes = await decodeImage(png1);
     expect(b.filter((r) => r.isValid)).toHaveLength(0);
     expect(codes.map((c) => [c.text, c.pass])).toEqual([[KM, 'zxing-downscale']]);
+  });
+});
+
+describe('JPEG files through the fallback', () => {
+  it('reads hard JPEG photos that a bare zxing-wasm call misses (decoded by jpeg-js for the pixel passes)', async () => {
+    const set = (await frameSet({ clean: 0, hard: 6, empty: 0, width: 800, height: 600, seed: 5 })).filter((f) => f.kind === 'hard');
+    let bare = 0;
+    let ours = 0;
+    const passes = new Set<string>();
+    for (const f of set) {
+      const file = new Uint8Array(jpeg.encode({ ...toRgba(f.frame), data: Buffer.from(toRgba(f.frame).data) }, 92).data);
+      expect(decodeJpegGray(file)?.width).toBe(800);
+      const b = await zxingRead(file, { formats: ['DataMatrix', 'QRCode', 'Code128', 'EAN13', 'EAN8'], textMode: 'Plain', maxNumberOfSymbols: 1 });
+      if (b.some((r) => r.isValid && r.text === SET_KM)) bare++;
+      const codes = await decodeImage(file, { fallbackBudgetMs: 2000 });
+      if (codes.some((c) => c.text === SET_KM)) ours++;
+      for (const c of codes) passes.add(c.pass);
+    }
+    expect(ours, `ours ${ours} vs bare ${bare}`).toBeGreaterThan(bare);
+    // The JPEG's pixels reached the enhancement passes (not only zxing's own downscale retry).
+    expect([...passes].filter((p) => p !== 'direct' && p !== 'zxing-downscale').length).toBeGreaterThan(0);
+  });
+
+  it('refuses a broken JPEG quietly', () => {
+    expect(decodeJpegGray(Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 0, 1, 2, 3]))).toBeNull();
+    expect(decodeJpegGray(Uint8Array.from([1, 2, 3, 4]))).toBeNull();
   });
 });
 

@@ -39,7 +39,7 @@ function failure(code: ParseErrorCode, message: string, pos?: number): Failure {
 }
 
 /** A refusal. A repair that did not end in a valid code is not a repair, so `repairs` is empty. */
-function refused(error: ParseError, _repairs?: string[]): ParseResult {
+function refused(error: ParseError): ParseResult {
   return { ok: false, kind: 'unknown', gtin: null, serial: null, ki: null, km: null, productGroup: null, mrp: null, expiry: null, repairs: [], error };
 }
 
@@ -176,7 +176,7 @@ function parseText(text: string, ctx: Ctx, baseRepairs: string[]): ParseResult {
   const t = framing ? framing.text : text;
   const first = attempt(t, repairs, ctx, framing ? framing.aim : null);
   if (first.ok) return first;
-  if (t.length === 0) return refused(first.error, repairs);
+  if (t.length === 0) return refused(first.error);
   if (baseRepairs.length === 0) {
     const layout = detectLayout(text);
     if (layout) {
@@ -186,7 +186,7 @@ function parseText(text: string, ctx: Ctx, baseRepairs: string[]): ParseResult {
         const retyped = parseText(undoLayout(text, l), ctx, [`layout-${l}`]);
         if (retyped.ok) return retyped;
       }
-      return refused(first.error, repairs);
+      return refused(first.error);
     }
   }
 
@@ -248,12 +248,11 @@ function parseText(text: string, ctx: Ctx, baseRepairs: string[]): ParseResult {
           code: 'gs-missing-ambiguous',
           message: 'GS separators are missing and the code can be split in more than one valid way; scan it again with the scanner in USB-COM or HID POS mode.',
         },
-        repairs,
       );
     }
   }
   if (bareKi) return bareKi;
-  return refused(reported.error, repairs);
+  return refused(reported.error);
 }
 
 /**

@@ -243,12 +243,10 @@ function parseText(text: string, ctx: Ctx, baseRepairs: string[]): ParseResult {
       const restored = fromElements(u, candidates[0], false, [...slow, 'gs-restored'], ctx);
       if (restored.ok) return restored;
     } else if (candidates.length > 1) {
-      return refused(
-        {
-          code: 'gs-missing-ambiguous',
-          message: 'GS separators are missing and the code can be split in more than one valid way; scan it again with the scanner in USB-COM or HID POS mode.',
-        },
-      );
+      return refused({
+        code: 'gs-missing-ambiguous',
+        message: 'GS separators are missing and the code can be split in more than one valid way; scan it again with the scanner in USB-COM or HID POS mode.',
+      });
     }
   }
   if (bareKi) return bareKi;

@@ -2,6 +2,7 @@
  * Device discovery for `tanba devices`: serial ports and HID devices, likely scanners marked by
  * vendor id and usage page, with advice (wrong mode, missing permissions, missing system packages).
  */
+import { hex4 } from '../src/scan/reconnecting-scanner.js';
 import { classifyDeviceError } from '../src/scan/errors.js';
 import type { HidDeviceInfo } from './hid-device.js';
 import { HID_POS_USAGE, HID_POS_USAGE_PAGE } from './hid-pos-report.js';
@@ -60,10 +61,6 @@ export interface ListDevicesOptions {
 }
 
 const SWITCH_MODE = 'scan the "USB-COM" (USB serial / CDC) or "HID POS" setting code from its manual';
-
-function hex4(n: number): string {
-  return n.toString(16).padStart(4, '0');
-}
 
 function parseHex(s: string | undefined): number | null {
   if (!s) return null;

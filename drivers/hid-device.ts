@@ -3,10 +3,8 @@
  * `HIDAsync` in production, a recorded-report emitter in tests), finding it by path or vid/pid/serial,
  * turning read errors into `device-gone`, and reopening with back-off after an unplug.
  */
-import type { ReconnectOptions } from '../src/scan/backoff.js';
-import { Reconnector } from '../src/scan/reconnect.js';
 import { classifyDeviceError } from '../src/scan/errors.js';
-import { BaseScanner, type ScannerCommonOptions } from '../src/scan/scanner-base.js';
+import { ReconnectingScanner, type ReconnectingOptions, type UsbMatch } from '../src/scan/reconnecting-scanner.js';
 import type { DriverName } from '../src/scan/types.js';
 import { DriverUnavailableError, loadNodeHid } from './load-native.js';
 
@@ -32,13 +30,9 @@ export interface HidDeviceInfo {
   interface?: number;
 }
 
-export interface HidMatch {
-  vendorId: number;
-  productId: number;
-  serialNumber?: string;
-}
+export type HidMatch = UsbMatch;
 
-export interface HidScannerOptions extends ScannerCommonOptions {
+export interface HidScannerOptions extends ReconnectingOptions {
   /** hidraw / hidapi path (`/dev/hidraw3`, `\\?\hid#vid_0c2e&pid_0b81…`). */
   path?: string;
   /** Find the device by USB ids (hidraw numbers change after a replug). */
@@ -47,8 +41,6 @@ export interface HidScannerOptions extends ScannerCommonOptions {
   open?: (path: string) => Promise<HidDeviceLike>;
   /** Enumerate devices. Default: node-hid `devicesAsync()`. */
   list?: () => Promise<HidDeviceInfo[]>;
-  /** Reconnect after unplug or a failed open (default true). */
-  reconnect?: boolean | ReconnectOptions;
 }
 
 async function defaultOpen(path: string): Promise<HidDeviceLike> {
@@ -61,28 +53,13 @@ async function defaultList(): Promise<HidDeviceInfo[]> {
   return (await hid.devicesAsync()) as HidDeviceInfo[];
 }
 
-function hex4(n: number): string {
-  return n.toString(16).padStart(4, '0');
-}
-
-export abstract class HidScanner extends BaseScanner {
+export abstract class HidScanner extends ReconnectingScanner {
   private device: HidDeviceLike | null = null;
-  private readonly reconnector: Reconnector;
   protected readonly hidOptions: HidScannerOptions;
 
   protected constructor(driver: DriverName, options: HidScannerOptions) {
-    if (!options.path && !options.match) throw new TypeError(`${driver}: give \`path\` or \`match\``);
-    super(
-      {
-        driver,
-        path: options.path ?? `usb:${hex4(options.match!.vendorId)}:${hex4(options.match!.productId)}`,
-        ...(options.match ? { vendorId: options.match.vendorId, productId: options.match.productId } : {}),
-        ...(options.match?.serialNumber ? { serialNumber: options.match.serialNumber } : {}),
-      },
-      options,
-    );
+    super(driver, options);
     this.hidOptions = options;
-    this.reconnector = new Reconnector(options.reconnect, () => void this.connect());
   }
 
   /** Subclasses call this at the end of their constructor. */
@@ -138,7 +115,7 @@ export abstract class HidScanner extends BaseScanner {
     return hits[0];
   }
 
-  private async connect(): Promise<void> {
+  protected async connect(): Promise<void> {
     if (this.closed) return;
     const open = this.hidOptions.open ?? defaultOpen;
     let found: { path: string | null; info: HidDeviceInfo | null };
@@ -186,34 +163,18 @@ export abstract class HidScanner extends BaseScanner {
         .catch(() => undefined);
       if (this.closed) return;
       this.onDeviceLost();
-      const d = classifyDeviceError(err, this.source, 'read');
-      this.report(d.code, d.message);
-      this.setState('disconnected', d.code, d.message);
-      this.reconnector.noteFailure(d.code);
-      this.scheduleReconnect();
+      this.deviceLost(classifyDeviceError(err, this.source, 'read'));
     });
     await this.onOpened(device).catch(() => undefined);
-    this.reconnector.succeeded();
-    this.setState('connected');
+    this.deviceOpened();
   }
 
   private failed(err: unknown): void {
-    if (this.closed) return;
-    const d = err instanceof DriverUnavailableError ? err.detail : classifyDeviceError(err, this.source, 'open');
-    // Report a failure once, not on every retry of the same failure.
-    if (this.reconnector.noteFailure(d.code)) {
-      this.report(d.code, d.message);
-      this.setState('disconnected', d.code, d.message);
-    }
-    if (d.retry) this.scheduleReconnect();
-  }
-
-  private scheduleReconnect(): void {
-    if (!this.closed && this.reconnector.schedule()) this.setState('reconnecting');
+    this.deviceFailed(err instanceof DriverUnavailableError ? err.detail : classifyDeviceError(err, this.source, 'open'));
   }
 
   protected async release(): Promise<void> {
-    this.reconnector.cancel();
+    this.cancelReconnect();
     this.onDeviceLost();
     const d = this.device;
     this.device = null;

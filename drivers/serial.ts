@@ -7,29 +7,21 @@
 import { existsSync } from 'node:fs';
 import type { SerialPort } from 'serialport';
 import { splitAim } from '../src/scan/aim.js';
-import type { ReconnectOptions } from '../src/scan/backoff.js';
-import { Reconnector } from '../src/scan/reconnect.js';
 import { classifyDeviceError } from '../src/scan/errors.js';
 import { FrameSplitter, type FramingOptions } from '../src/scan/framing.js';
-import { BaseScanner, type ScannerCommonOptions } from '../src/scan/scanner-base.js';
+import { ReconnectingScanner, type ReconnectingOptions, type UsbMatch } from '../src/scan/reconnecting-scanner.js';
 import { DriverUnavailableError, loadSerialPort } from './load-native.js';
 import { looksGarbled } from './garble.js';
 
-export interface SerialMatch {
-  vendorId: number;
-  productId: number;
-  serialNumber?: string;
-}
+export type SerialMatch = UsbMatch;
 
-export interface SerialScannerOptions extends ScannerCommonOptions, FramingOptions {
+export interface SerialScannerOptions extends ReconnectingOptions, FramingOptions {
   /** Port path (`/dev/ttyACM0`, `COM3`). Either `path` or `match` (or both: path first, then match). */
   path?: string;
   /** Find the port by USB ids (the path may change after a replug). */
   match?: SerialMatch;
   /** Baud rate; ignored by true CDC-ACM devices, must match the scanner on RS-232 (default 9600). */
   baudRate?: number;
-  /** Reconnect after unplug or a failed open (default true). */
-  reconnect?: boolean | ReconnectOptions;
   /** Enumerate ports for `match` (default: serialport's `SerialPort.list()`). */
   list?: () => Promise<SerialPortListEntry[]>;
 }
@@ -41,33 +33,19 @@ export interface SerialPortListEntry {
   serialNumber?: string;
 }
 
-function hexId(n: number): string {
-  return n.toString(16).padStart(4, '0');
-}
-
 function parseHex(s: string | undefined): number | undefined {
   if (!s) return undefined;
   const n = parseInt(s, 16);
   return Number.isFinite(n) ? n : undefined;
 }
 
-export class SerialScanner extends BaseScanner {
+export class SerialScanner extends ReconnectingScanner {
   private port: SerialPort | null = null;
   private readonly splitter: FrameSplitter;
-  private readonly reconnector: Reconnector;
   private pathWatch: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly options: SerialScannerOptions) {
-    if (!options.path && !options.match) throw new TypeError('openSerialScanner: give `path` or `match`');
-    super(
-      {
-        driver: 'serial',
-        path: options.path ?? `usb:${hexId(options.match!.vendorId)}:${hexId(options.match!.productId)}`,
-        ...(options.match ? { vendorId: options.match.vendorId, productId: options.match.productId } : {}),
-        ...(options.match?.serialNumber ? { serialNumber: options.match.serialNumber } : {}),
-      },
-      options,
-    );
+    super('serial', options);
     this.splitter = new FrameSplitter(
       {
         frame: (bytes) => this.onFrame(bytes),
@@ -80,7 +58,6 @@ export class SerialScanner extends BaseScanner {
       },
       options,
     );
-    this.reconnector = new Reconnector(options.reconnect, () => void this.connect());
     void this.connect();
   }
 
@@ -116,7 +93,7 @@ export class SerialScanner extends BaseScanner {
     return this.options.path ?? null;
   }
 
-  private async connect(): Promise<void> {
+  protected async connect(): Promise<void> {
     if (this.closed) return;
     let mod: typeof import('serialport');
     try {
@@ -151,9 +128,8 @@ export class SerialScanner extends BaseScanner {
         return;
       }
       this.port = port;
-      this.reconnector.succeeded();
       this.watchPath(port, path);
-      this.setState('connected');
+      this.deviceOpened();
     });
     port.on('data', (chunk: Buffer) => {
       this.splitter.push(chunk);
@@ -167,10 +143,7 @@ export class SerialScanner extends BaseScanner {
       if (dropped > 0) {
         this.report('frame-incomplete', `${dropped} bytes of an unfinished scan were lost when ${path} closed; scan the code again.`);
       }
-      const d = classifyDeviceError(err ?? new Error('port closed'), this.source, 'read');
-      this.report(d.code, d.message);
-      this.setState('disconnected', d.code, d.message);
-      this.scheduleReconnect();
+      this.deviceLost(classifyDeviceError(err ?? new Error('port closed'), this.source, 'read'));
     });
   }
 
@@ -198,23 +171,12 @@ export class SerialScanner extends BaseScanner {
   }
 
   private failed(err: unknown): void {
-    if (this.closed) return;
-    const d = classifyDeviceError(err, this.source, 'open');
-    // Report a failure once, not on every retry of the same failure.
-    if (this.reconnector.noteFailure(d.code)) {
-      this.report(d.code, d.message);
-      this.setState('disconnected', d.code, d.message);
-    }
-    if (d.retry) this.scheduleReconnect();
-  }
-
-  private scheduleReconnect(): void {
-    if (!this.closed && this.reconnector.schedule()) this.setState('reconnecting');
+    this.deviceFailed(classifyDeviceError(err, this.source, 'open'));
   }
 
   protected async release(): Promise<void> {
     this.stopWatch();
-    this.reconnector.cancel();
+    this.cancelReconnect();
     this.splitter.reset();
     const port = this.port;
     this.port = null;

@@ -17,6 +17,17 @@ export type Rng = () => number;
 /** A small, fast, seeded PRNG (the emulator's mulberry32). */
 export const rng: (seed: number) => Rng = mulberry32;
 
+/** xorshift32, the generator the image and crash tests were tuned with (their seeds pick hard frames). */
+export function xorshift32(seed: number): Rng {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+}
+
 const pick = (r: Rng, s: string) => s[Math.floor(r() * s.length)];
 const str = (r: Rng, alphabet: string, n: number) => {
   let out = '';

@@ -1,4 +1,5 @@
 /** A reproducible set of 1280×720 camera-like frames (clean, noisy, low-contrast, blurred, small, uneven light, empty). */
+import { xorshift32 as rng } from '../../support/codes.js';
 import { renderFrame, symbolOf, type FrameSpec, type GrayFrame, type Symbol2D } from './synth.js';
 
 export const SET_KM_BRACKETED =
@@ -12,15 +13,6 @@ export interface LabelledFrame {
   frame: GrayFrame;
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
 
 export async function frameSet(opts: { clean?: number; hard?: number; empty?: number; seed?: number; width?: number; height?: number } = {}): Promise<LabelledFrame[]> {
   const sym: Symbol2D = await symbolOf(SET_KM_BRACKETED);

@@ -3,6 +3,7 @@
  * into a grey frame at any scale and angle, with low contrast, uneven light, blur and noise.
  * Deterministic (seeded), so no image fixtures need to live in the repo.
  */
+import { xorshift32 as rng } from '../../support/codes.js';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { prepareZXingModule, writeBarcode, type WriterOptions } from 'zxing-wasm/writer';
@@ -76,15 +77,6 @@ export interface GrayFrame {
   height: number;
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
 
 export function renderFrame(sym: Symbol2D | null, spec: FrameSpec = {}): GrayFrame {
   const W = spec.width ?? 1280;

@@ -3,6 +3,7 @@
  * random (seeded) moments, then drains what is left and checks the emulator: every acknowledged
  * sale's code is among the documents exactly once, and no code appears twice at all.
  */
+import { xorshift32 as prng } from '../../support/codes.js';
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -38,16 +39,6 @@ export interface CrashReport {
   drainMs: number;
   /** Records by final state. */
   states: Record<string, number>;
-}
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
 }
 
 export async function runCrash(opts: CrashOptions): Promise<CrashReport> {

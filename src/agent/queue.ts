@@ -1,11 +1,11 @@
 /**
- * Operator views of the sale log for `tanba queue list | show | retry`: read straight from the
- * SQLite file (read-only, safe while the agent runs); a retry goes through the running agent when
- * there is one (so its relay picks the record up at once), else through the store.
+ * Operator views of the sale log for `tanba queue list | show | retry`: the store opened read-only
+ * (safe while the agent runs); a retry goes through the running agent when there is one (so its relay
+ * picks the record up at once), else through the store.
  */
 import { existsSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import { openSqliteStore } from '../outbox/sqlite-store.js';
+import type { SaleStore, StoredRecord } from '../outbox/store.js';
 import type { RecordInfo } from '../outbox/types.js';
 import { AgentApiError } from './client.js';
 
@@ -34,69 +34,45 @@ export interface QueueDetail extends QueueRow {
   body: unknown;
 }
 
-const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
-
-function openReadOnly(path: string): Database.Database {
+function openReadOnly(path: string): SaleStore {
   if (!existsSync(path)) throw Object.assign(new Error(`No sale log at ${path}. Check --db / db.path (the agent creates it on first start).`), { code: 'no-database' });
-  return new Database(path, { readonly: true, fileMustExist: true, timeout: 5000 });
+  return openSqliteStore({ path, readonly: true, integrityCheck: 'off' });
 }
 
-interface Row {
-  id: string;
-  type: 'sale' | 'return';
-  sale_id: string | null;
-  body: string;
-  state: string;
-  document_id: string | null;
-  reasons: string;
-  attempts: number;
-  created_at: number;
-  updated_at: number;
-  next_attempt_at: number | null;
-  last_error: string | null;
-  dead: number;
-}
-
-function toRow(r: Row): QueueRow {
+function toRow(r: StoredRecord): QueueRow {
   return {
     id: r.id,
     type: r.type,
     state: r.state,
-    deadLetter: r.dead === 1,
+    deadLetter: r.dead,
     attempts: r.attempts,
-    createdAt: iso(r.created_at)!,
-    nextAttemptAt: r.dead ? null : iso(r.next_attempt_at),
-    documentId: r.document_id,
-    lastError: r.last_error,
+    createdAt: r.createdAt,
+    nextAttemptAt: r.dead ? null : r.nextAttemptAt,
+    documentId: r.documentId,
+    lastError: r.lastError,
   };
 }
 
 /** Records not yet confirmed (dead letters first, then oldest first). */
-export function listQueue(dbPath: string, opts: { limit?: number; all?: boolean; deadOnly?: boolean } = {}): QueueListing {
-  const db = openReadOnly(dbPath);
+export async function listQueue(dbPath: string, opts: { limit?: number; all?: boolean; deadOnly?: boolean } = {}): Promise<QueueListing> {
+  const store = openReadOnly(dbPath);
   try {
-    const counts: Record<string, number> = {};
-    let deadLetters = 0;
-    for (const r of db.prepare('SELECT state, dead, COUNT(*) AS n FROM records GROUP BY state, dead').all() as { state: string; dead: number; n: number }[]) {
-      counts[r.state] = (counts[r.state] ?? 0) + r.n;
-      if (r.dead) deadLetters += r.n;
-    }
-    const where = opts.deadOnly ? 'WHERE dead = 1' : opts.all ? '' : "WHERE dead = 1 OR state <> 'confirmed'";
-    const rows = (db.prepare(`SELECT * FROM records ${where} ORDER BY dead DESC, created_at ASC LIMIT ?`).all(opts.limit ?? 100) as Row[]).map(toRow);
-    return { counts, deadLetters, rows };
+    const stats = await store.stats();
+    const rows = await store.list({ which: opts.deadOnly ? 'dead' : opts.all ? 'all' : 'open', limit: opts.limit ?? 100 });
+    return { counts: stats.byState, deadLetters: stats.deadLetters, rows: rows.map(toRow) };
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
-export function showRecord(dbPath: string, id: string): QueueDetail | null {
-  const db = openReadOnly(dbPath);
+export async function showRecord(dbPath: string, id: string): Promise<QueueDetail | null> {
+  const store = openReadOnly(dbPath);
   try {
-    const r = db.prepare('SELECT * FROM records WHERE id = ?').get(id) as Row | undefined;
+    const r = await store.getRecord(id);
     if (!r) return null;
-    return { ...toRow(r), saleId: r.sale_id, updatedAt: iso(r.updated_at)!, reasons: JSON.parse(r.reasons) as QueueDetail['reasons'], body: JSON.parse(r.body) as unknown };
+    return { ...toRow(r), saleId: r.saleId ?? null, updatedAt: r.updatedAt, reasons: r.reasons, body: r.body };
   } finally {
-    db.close();
+    await store.close();
   }
 }
 

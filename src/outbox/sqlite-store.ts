@@ -23,6 +23,11 @@ export interface SqliteStoreOptions {
   maxPages?: number;
   /** Wall clock (ms). Default Date.now. */
   now?: () => number;
+  /**
+   * Open an existing file for reading only (operator tools beside a running agent): nothing is created,
+   * no pragma or schema is written, and any write fails with `store-readonly`.
+   */
+  readonly?: boolean;
 }
 
 const SCHEMA_VERSION = 1;
@@ -131,12 +136,15 @@ export class SqliteSaleStore implements SaleStore {
   static open(options: SqliteStoreOptions): SqliteSaleStore {
     let db: Database.Database | undefined;
     try {
-      db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
-      const mode = db.pragma('journal_mode = WAL', { simple: true });
-      if (String(mode).toLowerCase() !== 'wal') throw new StoreError('store-io', `Could not switch the sale database to WAL (got ${String(mode)}).`);
-      db.pragma('synchronous = FULL');
-      db.pragma('foreign_keys = ON');
-      if (options.maxPages) db.pragma(`max_page_count = ${Math.floor(options.maxPages)}`);
+      const readonly = options.readonly === true;
+      db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000, readonly, fileMustExist: readonly });
+      if (!readonly) {
+        const mode = db.pragma('journal_mode = WAL', { simple: true });
+        if (String(mode).toLowerCase() !== 'wal') throw new StoreError('store-io', `Could not switch the sale database to WAL (got ${String(mode)}).`);
+        db.pragma('synchronous = FULL');
+        db.pragma('foreign_keys = ON');
+        if (options.maxPages) db.pragma(`max_page_count = ${Math.floor(options.maxPages)}`);
+      }
       const check = options.integrityCheck ?? 'quick';
       if (check !== 'off') {
         const rows = db.pragma(check === 'full' ? 'integrity_check' : 'quick_check') as Record<string, string>[];
@@ -147,8 +155,10 @@ export class SqliteSaleStore implements SaleStore {
       const version = db.pragma('user_version', { simple: true }) as number;
       if (version > SCHEMA_VERSION)
         throw new StoreError('store-io', `The sale database was written by a newer tanba (schema ${version}); upgrade tanba.`);
-      db.exec(SCHEMA);
-      if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      if (!readonly) {
+        db.exec(SCHEMA);
+        if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      }
       return new SqliteSaleStore(db, options.now ?? Date.now);
     } catch (e) {
       try {
@@ -193,6 +203,8 @@ export class SqliteSaleStore implements SaleStore {
              SELECT 1 FROM records s WHERE s.id = r.sale_id AND s.type = 'sale' AND s.state IN ('queued','sending','unknown')))`,
       ),
       dead: db.prepare(`SELECT * FROM records WHERE dead = 1 ORDER BY seq`),
+      listAll: db.prepare(`SELECT * FROM records ORDER BY dead DESC, created_at, seq LIMIT ?`),
+      listOpen: db.prepare(`SELECT * FROM records WHERE dead = 1 OR state <> 'confirmed' ORDER BY dead DESC, created_at, seq LIMIT ?`),
       lastKind: db.prepare(`SELECT kind FROM record_codes WHERE ki = ? ORDER BY seq DESC LIMIT 1`),
       countByState: db.prepare(`SELECT state, dead, COUNT(*) AS n, MIN(created_at) AS oldest FROM records GROUP BY state, dead`),
       purgeIds: db.prepare(`SELECT id, seq, body FROM records WHERE state = 'confirmed' AND updated_at < ? LIMIT 1000`),
@@ -383,6 +395,16 @@ export class SqliteSaleStore implements SaleStore {
 
   deadLetters(): Promise<StoredRecord[]> {
     return this.run('listing dead letters', () => (this.stmt.dead.all() as Row[]).map(toStored));
+  }
+
+  list(opts: { which: 'open' | 'all' | 'dead'; limit: number }): Promise<StoredRecord[]> {
+    return this.run('listing records', () => {
+      const rows =
+        opts.which === 'dead'
+          ? (this.stmt.dead.all() as Row[]).slice(0, opts.limit)
+          : ((opts.which === 'all' ? this.stmt.listAll : this.stmt.listOpen).all(opts.limit) as Row[]);
+      return rows.map(toStored);
+    });
   }
 
   retryDeadLetter(id: string, now: number): Promise<RecordInfo> {

@@ -86,6 +86,8 @@ export interface SaleStore {
   /** When the next record becomes due (ms), or null when nothing is scheduled. */
   nextDueAt(): Promise<number | null>;
   deadLetters(): Promise<StoredRecord[]>;
+  /** For operators: dead letters first, then oldest first; `open` = not confirmed, or dead. */
+  list(opts: { which: 'open' | 'all' | 'dead'; limit: number }): Promise<StoredRecord[]>;
   /** Put a dead letter back into the queue (an operator decided to try again). */
   retryDeadLetter(id: string, now: number): Promise<RecordInfo>;
   /** KIs among `kis` that were sold here and not returned since. */

@@ -104,9 +104,9 @@ describe('agent HTTP API (no tracking system)', () => {
     await post(`${t.url}/v1/sales`, { id: 'S-till2', registerId: 'till-2', items: [{ code: codes[11].km, price: 5 }] });
     await post(`${t.url}/v1/sales`, { id: 'S-explicit', sellerTin: '990140000385', items: [{ code: codes[11].km, price: 5 }] });
     const db = join(t.dir, 'tanba.db');
-    expect(showRecord(db, 'S-till2')?.body).toMatchObject({ sellerTin: '990240000112', registerId: 'till-2' });
-    expect(showRecord(db, 'S-1')?.body).toMatchObject({ sellerTin: '990140000385', registerId: 'till-1' });
-    expect(showRecord(db, 'S-explicit')?.body).toMatchObject({ sellerTin: '990140000385' });
+    expect((await showRecord(db, 'S-till2'))?.body).toMatchObject({ sellerTin: '990240000112', registerId: 'till-2' });
+    expect((await showRecord(db, 'S-1'))?.body).toMatchObject({ sellerTin: '990140000385', registerId: 'till-1' });
+    expect((await showRecord(db, 'S-explicit'))?.body).toMatchObject({ sellerTin: '990140000385' });
   });
 
   it('records a return of a sale', async () => {

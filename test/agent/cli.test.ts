@@ -139,7 +139,7 @@ describe('tanba CLI', () => {
     expect(Date.now() - signalledAt).toBeLessThan(8000);
     expect(acked.length).toBeGreaterThanOrEqual(40);
     const { listQueue } = await import('../../src/agent/queue.js');
-    const onDisk = new Set(listQueue(db, { all: true, limit: 10_000 }).rows.map((r) => r.id));
+    const onDisk = new Set((await listQueue(db, { all: true, limit: 10_000 })).rows.map((r) => r.id));
     for (const id of acked) expect(onDisk.has(id)).toBe(true);
   }, 60_000);
 

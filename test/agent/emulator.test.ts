@@ -90,10 +90,10 @@ describe('agent with the emulator', () => {
       expect(g.json.deadLetter).toBe(true);
       recordInfoSchema.strict().parse(g.json); // documented in the OpenAPI
       const db = join(t.dir, 'tanba.db');
-      const l = listQueue(db);
+      const l = await listQueue(db);
       expect(l.deadLetters).toBeGreaterThanOrEqual(1);
       expect(l.rows[0]).toMatchObject({ id: 'E-dead', deadLetter: true, state: 'rejected' });
-      const d = showRecord(db, 'E-dead');
+      const d = await showRecord(db, 'E-dead');
       expect(d?.reasons.length).toBeGreaterThan(0);
       expect(JSON.stringify(d?.body)).toContain(unknownToSystem.ki);
       const dead = await get(`${t.url}/v1/queue/dead`);
@@ -104,7 +104,7 @@ describe('agent with the emulator', () => {
       expect(r.via).toBe('agent');
       expect(r.info.state).toBe('queued');
       await es.next((e) => e.data.id === 'E-dead' && e.data.state === 'confirmed');
-      expect(listQueue(db).deadLetters).toBe(0);
+      expect((await listQueue(db)).deadLetters).toBe(0);
       const missing = await post(`${t.url}/v1/queue/nope/retry`, {});
       expect(missing.status).toBe(404);
     } finally {

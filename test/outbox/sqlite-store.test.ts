@@ -251,6 +251,31 @@ describe('SqliteSaleStore', () => {
     await expectStoreError(s.retryDeadLetter('d1', T0), 'not-found');
   });
 
+  it('lists records for operators (dead letters first, confirmed only on request) and opens read-only beside a writer', async () => {
+    const s = open();
+    await s.append(record('l1'));
+    await s.append(record('l2'));
+    await s.append(record('l3'));
+    await s.claim(T0, 10, 60_000);
+    await s.markSending('l1', T0);
+    await s.update('l1', { state: 'confirmed', documentId: 'doc-1', nextAttemptAt: null }, T0);
+    await s.markSending('l3', T0);
+    await s.update('l3', { state: 'rejected', dead: true, nextAttemptAt: null }, T0);
+    const reader = openSqliteStore({ path: tmp.file(), readonly: true, integrityCheck: 'off' });
+    try {
+      expect((await reader.list({ which: 'open', limit: 10 })).map((r) => r.id)).toEqual(['l3', 'l2']);
+      expect((await reader.list({ which: 'all', limit: 10 })).map((r) => r.id)).toEqual(['l3', 'l1', 'l2']);
+      expect((await reader.list({ which: 'dead', limit: 10 })).map((r) => [r.id, r.dead])).toEqual([['l3', true]]);
+      expect((await reader.list({ which: 'all', limit: 1 })).map((r) => r.id)).toEqual(['l3']);
+      await expectStoreError(reader.retryDeadLetter('l3', T0), 'store-readonly');
+    } finally {
+      await reader.close();
+    }
+    // The writer is unaffected, and a read-only open never creates a missing file.
+    expect((await s.get('l2'))!.state).toBe('queued');
+    expect(() => openSqliteStore({ path: `${tmp.file()}-missing`, readonly: true })).toThrow(StoreError);
+  });
+
   it('purges confirmed records (and their codes) after the retention period, nothing else', async () => {
     const s = open();
     await s.append(record('p1', { kis: [ki(10)] }));

@@ -42,7 +42,7 @@ export function registerQueue(program: Command): void {
       if (!c) return;
       try {
         const { listQueue } = await queueOps();
-        const l = listQueue(resolve(c.db.path), { all: opts.all, deadOnly: opts.dead, limit: Number(opts.limit) || 100 });
+        const l = await listQueue(resolve(c.db.path), { all: opts.all, deadOnly: opts.dead, limit: Number(opts.limit) || 100 });
         if (opts.json) return void process.stdout.write(`${JSON.stringify(l, null, 2)}\n`);
         const counts = Object.entries(l.counts).map(([k, v]) => `${k} ${v}`).join(', ') || 'empty';
         process.stdout.write(`${counts}; ${l.deadLetters} dead letter(s)\n`);
@@ -60,7 +60,7 @@ export function registerQueue(program: Command): void {
     if (!c) return;
     try {
       const { showRecord } = await queueOps();
-      const r = showRecord(resolve(c.db.path), id);
+      const r = await showRecord(resolve(c.db.path), id);
       if (!r) {
         process.stderr.write(`tanba queue: no sale or return with id "${id}"\n`);
         process.exitCode = 1;

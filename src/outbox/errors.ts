@@ -11,7 +11,8 @@ export type StoreErrorCode =
   | 'store-readonly' // the file or folder is not writable
   | 'store-io' // any other I/O failure
   | 'store-closed' // the store was closed
-  | 'not-found'; // no record with that id (operator actions)
+  | 'not-found' // no record with that id (operator actions)
+  | 'lease-lost'; // a worker's lease lapsed and another took the receipt over: its outcome was not applied
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';

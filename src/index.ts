@@ -2,12 +2,16 @@
  * tanba — public SDK surface. Everything a POS vendor imports comes from here.
  */
 export * from './marking/index.js';
-export { createTerminal, type TerminalConfig } from './terminal/index.js';
-export type { Terminal, TerminalStatus } from './terminal/types.js';
+export { createTerminal, type TerminalConfig, type RegisterSetup } from './terminal/index.js';
+export type { Terminal, TerminalStatus, RegisterStatus, RecordOptions } from './terminal/types.js';
+export { openTerminal, type OpenTerminalOptions } from './batteries.js';
+export * from './sale/index.js';
+export * from './fiscal/index.js';
+export { createChannel, fiscalConfigSchema, type FiscalConfig, type FiscalConfigInput } from './fiscal/create.js';
 export { createDecider, type Decider, type DeciderOptions } from './decision/index.js';
 export type { Decision, Reason, Verdict, Language } from './decision/types.js';
-export { StoreError, isStoreError, openSqliteStore, type SaleStore, type StoreErrorCode } from './outbox/index.js';
-export type { SaleInput, ReturnInput, RecordInfo, RecordState } from './outbox/types.js';
+export { StoreError, isStoreError, openSqliteOutbox, SqliteOutbox, type StoreErrorCode, type SqliteOutboxOptions } from './outbox/index.js';
+export type { Outbox, ReceiptLog, DeliveryQueue, QueueViews, SaleView, DeliveryState, Delivery, Claimed, Lease, Transition, QueueStats } from './outbox/index.js';
 export * from './tracking/index.js';
 export { createEmulator } from './emulator/index.js';
 export type { Emulator, EmulatorOptions, EmulatorDocumentView, Faults, SeedCode } from './emulator/index.js';

@@ -3,6 +3,7 @@
  * `/openapi.json` is generated from the same schemas (see openapi.ts).
  */
 import { z } from 'zod';
+import { fiscalResultSchema } from '../sale/schema.js';
 
 const id = z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 const registerId = z.string().min(1).max(64);
@@ -21,31 +22,8 @@ export const checkBodySchema = z
   .strict()
   .meta({ id: 'CheckRequest' });
 
-export const saleItemSchema = z
-  .object({
-    code: z.string().min(1).max(4096),
-    price: minor,
-    quantity: z.number().int().min(1).max(100_000).optional(),
-  })
-  .strict()
-  .meta({ id: 'SaleItem' });
-
-export const saleBodySchema = z
-  .object({
-    /** Chosen by the caller; the same id twice is one sale. */
-    id,
-    items: z.array(saleItemSchema).min(1).max(1000),
-    at: z.iso.datetime({ offset: true }).optional(),
-    registerId: registerId.optional(),
-    sellerTin: z.string().regex(/^\d{9,12}$/, '9–12 digits').optional(),
-  })
-  .strict()
-  .meta({ id: 'SaleRequest' });
-
-export const returnBodySchema = saleBodySchema
-  .extend({ saleId: id })
-  .strict()
-  .meta({ id: 'ReturnRequest' });
+/** Sale and return bodies are the one receipt schema of src/sale (SDK type, HTTP body, OpenAPI). */
+export { saleInputSchema as saleBodySchema, returnInputSchema as returnBodySchema } from '../sale/schema.js';
 
 export const saleParamsSchema = z.object({ id }).strict();
 
@@ -80,12 +58,15 @@ export const decisionSchema = z
   })
   .meta({ id: 'Decision' });
 
-export const recordInfoSchema = z
+export const saleViewSchema = z
   .object({
     id: z.string(),
     type: z.enum(['sale', 'return']),
-    state: z.enum(['queued', 'sending', 'sent', 'confirmed', 'rejected', 'unknown']),
-    documentId: z.string().nullable(),
+    registerId: z.string(),
+    channel: z.string().nullable(),
+    /** queued → sending → fiscalised; unknown = being reconciled; rejected = dead letter; recorded = history only. */
+    state: z.enum(['queued', 'sending', 'unknown', 'fiscalised', 'rejected', 'recorded']),
+    fiscal: fiscalResultSchema.nullable(),
     reasons: z.array(z.object({ code: z.string(), message: z.string() })),
     attempts: z.number(),
     createdAt: z.string(),
@@ -95,20 +76,35 @@ export const recordInfoSchema = z
     /** On the dead-letter list: an operator must look (tanba queue retry). */
     deadLetter: z.boolean().optional(),
   })
-  .meta({ id: 'RecordInfo' });
+  .meta({ id: 'Receipt' });
+
+const problemSchema = z.object({ code: z.string(), message: z.string(), registerId: z.string().optional() });
 
 export const statusSchema = z
   .object({
     ready: z.boolean(),
     state: z.enum(['ready', 'degraded']),
-    problems: z.array(z.object({ code: z.string(), message: z.string() })),
+    problems: z.array(problemSchema),
     queue: z.object({ pending: z.number(), oldestPendingAt: z.string().nullable(), deadLetters: z.number() }),
-    tracking: z.object({
-      lastSuccessAt: z.string().nullable(),
-      lastErrorAt: z.string().nullable(),
-      lastError: z.string().nullable(),
-      tokenExpiresAt: z.string().nullable(),
-    }),
+    registers: z.array(
+      z.object({
+        id: z.string(),
+        channel: z.string().nullable(),
+        state: z.enum(['ok', 'autonomous', 'unreachable', 'blocked', 'unconfigured']),
+        pending: z.number(),
+        oldestUnsentAt: z.string().nullable(),
+        deadLetters: z.number(),
+        lastSuccessAt: z.string().nullable(),
+        lastErrorAt: z.string().nullable(),
+        lastError: z.string().nullable(),
+        autonomousSince: z.string().nullable(),
+        /** Hours before the 72 h autonomous rule blocks the register; null when nothing counts. */
+        hoursLeft: z.number().nullable(),
+        blocked: z.object({ code: z.string(), message: z.string(), since: z.string() }).nullable(),
+        health: z.object({ ok: z.boolean(), offline: z.boolean().optional(), oldestUnsentAt: z.string().optional(), problems: z.array(problemSchema) }).passthrough().nullable(),
+      }),
+    ),
+    tracking: z.object({ configured: z.boolean(), tokenExpiresAt: z.string().nullable(), message: z.string().nullable() }),
     scanners: z.array(z.object({ path: z.string(), driver: z.string(), state: z.string() })),
     agent: z.object({
       version: z.string(),
@@ -134,6 +130,4 @@ export const errorBodySchema = z
   .meta({ id: 'Error' });
 
 export type CheckBody = z.output<typeof checkBodySchema>;
-export type SaleBody = z.output<typeof saleBodySchema>;
-export type ReturnBody = z.output<typeof returnBodySchema>;
 export type ErrorBody = z.output<typeof errorBodySchema>;

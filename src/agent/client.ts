@@ -3,7 +3,8 @@
  * the benchmark and POS code in any Node program). Plain fetch; errors carry the API's stable code.
  */
 import type { Decision } from '../decision/types.js';
-import type { RecordInfo, ReturnInput, SaleInput } from '../outbox/types.js';
+import type { SaleView } from '../outbox/ports.js';
+import type { ReturnInput, SaleInput } from '../sale/schema.js';
 import type { TerminalStatus } from '../terminal/types.js';
 
 export class AgentApiError extends Error {
@@ -58,13 +59,14 @@ export class AgentClient {
   check(code: string, opts: { registerId?: string; price?: number } = {}): Promise<Decision> {
     return this.call('POST', '/v1/codes/check', { code, ...opts });
   }
-  recordSale(sale: SaleInput): Promise<RecordInfo> {
-    return this.call('POST', '/v1/sales', sale);
+  /** `waitMs`: also wait up to that long for the fiscal result (the answer then carries `fiscal`). */
+  recordSale(sale: SaleInput, opts: { waitMs?: number } = {}): Promise<SaleView> {
+    return this.call('POST', `/v1/sales${opts.waitMs ? `?wait=${opts.waitMs}` : ''}`, sale);
   }
-  recordReturn(ret: ReturnInput): Promise<RecordInfo> {
-    return this.call('POST', '/v1/returns', ret);
+  recordReturn(ret: ReturnInput, opts: { waitMs?: number } = {}): Promise<SaleView> {
+    return this.call('POST', `/v1/returns${opts.waitMs ? `?wait=${opts.waitMs}` : ''}`, ret);
   }
-  sale(id: string): Promise<RecordInfo> {
+  sale(id: string): Promise<SaleView> {
     return this.call('GET', `/v1/sales/${encodeURIComponent(id)}`);
   }
 }

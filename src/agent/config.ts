@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { type FiscalConfig, FISCAL_CHANNELS, fiscalConfigSchema } from '../fiscal/create.js';
 import { type FieldError, schemaKeys, toFieldErrors } from './field-errors.js';
 
 const tin = z.string().regex(/^\d{9,12}$/);
@@ -37,11 +38,34 @@ export const agentConfigSchema = z
       .strict()
       .prefault({}),
     db: z.object({ path: z.string().min(1).default('tanba.db') }).strict().prefault({}),
+    /** Where receipts are kept. `db.path` is the older spelling of `{ kind: 'sqlite', path }`. */
+    store: z
+      .discriminatedUnion('kind', [z.object({ kind: z.literal('sqlite'), path: z.string().min(1) }).strict(), z.object({ kind: z.literal('postgres'), url: z.string().min(1) }).strict()])
+      .optional(),
+    /** The default fiscal channel settings every register extends (e.g. the channel, URL and API key of the account). */
+    fiscal: z.record(z.string(), z.unknown()).default({}),
+    /** VAT percent for receipt lines that do not say; null = the seller charges no VAT. Registers may override it. */
+    vatRate: z.number().min(0).max(100).nullable().default(null),
+    /** The cash registers this agent serves; each sends its receipts through its `fiscal` channel. None: one register "default". */
+    registers: z
+      .array(
+        z
+          .object({
+            id: z.string().min(1).max(64).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
+            sellerTin: tin.optional(),
+            vatRate: z.number().min(0).max(100).nullable().optional(),
+            /** This register's channel settings, merged over the top-level `fiscal`. */
+            fiscal: z.record(z.string(), z.unknown()).optional(),
+          })
+          .strict(),
+      )
+      .default([]),
     tracking: z
       .object({
         /** Base URL of the tracking system (or the emulator). Absent: no online checks, sales stay queued. */
         url: z.url({ protocol: /^https?$/ }).optional(),
-        family: z.enum(['xtrace', 'true-api']).default('xtrace'),
+        /** Default: follows `country` (xtrace for KZ/UZ, true-api for RU). */
+        family: z.enum(['xtrace', 'true-api']).optional(),
         login: z.string().min(1).optional(),
         password: z.string().min(1).optional(),
         apiKey: z.string().min(1).optional(),
@@ -66,10 +90,14 @@ export const agentConfigSchema = z
         /** First retry delay after a failed send, growing to `retryMaxMs`. */
         retryMinMs: z.number().int().min(10).default(1000),
         retryMaxMs: z.number().int().min(100).default(300_000),
-        /** Wait after an ambiguous send before asking the system what it received. */
-        reconcileDelayMs: z.number().int().min(0).default(30_000),
-        /** Wait before the first confirmation poll of a sent document. */
-        confirmDelayMs: z.number().int().min(0).default(2000),
+        /** Network attempts per claim of a receipt (transient failures only). */
+        attemptsPerClaim: z.number().int().min(1).max(10).default(3),
+        /** Wait after an ambiguous send before asking the cash register what it issued. */
+        reconcileDelayMs: z.number().int().min(0).default(1000),
+        /** While a register is blocked (72 h, blocked by the OFD), how often its next receipt is tried. */
+        blockedProbeMs: z.number().int().min(1000).default(60_000),
+        /** Keep fiscalised receipts (return bases, sold-here knowledge) this many days. */
+        retentionDays: z.number().int().min(1).max(3650).default(180),
       })
       .strict()
       .prefault({}),
@@ -95,12 +123,34 @@ export const agentConfigSchema = z
       .prefault({}),
   })
   .strict()
+  .transform((c) => ({ ...c, tracking: { ...c.tracking, family: c.tracking.family ?? (c.country === 'RU' ? ('true-api' as const) : ('xtrace' as const)) } }))
   .superRefine((c, ctx) => {
     const t = c.tracking;
     if (t.url && t.family === 'xtrace' && !t.apiKey) {
       for (const k of ['login', 'password'] as const)
-        if (!t[k]) ctx.addIssue({ code: 'custom', path: ['tracking', k], message: `is required to sign in to ${t.url} (or set tracking.apiKey for Uzbekistan)` });
+        if (!t[k])
+          ctx.addIssue({ code: 'custom', path: ['tracking', k], message: `is required to sign in to ${t.url}${c.country === 'UZ' ? ' (or set tracking.apiKey)' : ''}` });
     }
+    if (t.url && t.family === 'true-api' && !t.apiKey) ctx.addIssue({ code: 'custom', path: ['tracking', 'apiKey'], message: `is required for True API (${t.url})` });
+    if (c.store?.kind === 'postgres')
+      ctx.addIssue({ code: 'custom', path: ['store', 'kind'], message: 'postgres is not available in this release; use { "kind": "sqlite", "path": "tanba.db" }' });
+    const ids = new Set<string>();
+    c.registers.forEach((r, i) => {
+      if (ids.has(r.id)) ctx.addIssue({ code: 'custom', path: ['registers', i, 'id'], message: `repeats register id ${r.id}` });
+      ids.add(r.id);
+    });
+    const regs = c.registers.length ? c.registers : [{ id: 'default', fiscal: undefined }];
+    regs.forEach((r, i) => {
+      const merged = { ...c.fiscal, ...(r.fiscal ?? {}) };
+      if (Object.keys(merged).length === 0) return;
+      const at = c.registers.length ? ['registers', i, 'fiscal'] : ['fiscal'];
+      if (typeof merged.channel !== 'string' || !(FISCAL_CHANNELS as readonly string[]).includes(merged.channel)) {
+        ctx.addIssue({ code: 'custom', path: [...at, 'channel'], message: `must be one of ${FISCAL_CHANNELS.join(', ')}` });
+        return;
+      }
+      const p = fiscalConfigSchema.safeParse(merged);
+      if (!p.success) for (const iss of p.error.issues) ctx.addIssue({ code: 'custom', path: [...at, ...iss.path.map((x) => (typeof x === 'symbol' ? String(x) : x))], message: iss.message });
+    });
     if (!isLoopback(c.http.host) && !c.http.token) {
       ctx.addIssue({
         code: 'custom',
@@ -125,6 +175,11 @@ const hints: Record<string, string> = {
   'tracking.password': 'set TANBA_TRACKING_PASSWORD in the environment (keeps it out of the file)',
   'tracking.url': 'write the base URL, e.g. "https://api.markirovka.kz" or "http://127.0.0.1:7316" for the emulator',
   'db.path': 'write a file path, e.g. "tanba.db"',
+  'fiscal.channel': 'write "webkassa", "rekassa" or "external" (the POS fiscalises itself)',
+  'fiscal.password': 'set TANBA_FISCAL_PASSWORD in the environment (keeps it out of the file)',
+  'fiscal.apiKey': 'set TANBA_FISCAL_API_KEY in the environment (keeps it out of the file)',
+  'fiscal.url': 'write the base URL of the cash register service, e.g. "https://devkkm.webkassa.kz" (test) or the emulator\'s URL',
+  'registers.*.id': 'write a short id for the till, e.g. "till-1"',
   'sellers.*.tin': 'write the seller BIN/INN: 12 digits (KZ BIN, RU INN of a person), 10 (RU INN) or 9 (UZ INN)',
   'scanners.*.path': 'write the device path, e.g. "/dev/ttyACM0" or "COM3"',
   'log.rotateSize': 'write a size such as "10m", "500k" or "1g"',
@@ -175,6 +230,8 @@ export const envVars: Record<string, string> = {
   TANBA_TRACKING_LOGIN: 'tracking.login',
   TANBA_TRACKING_PASSWORD: 'tracking.password',
   TANBA_TRACKING_API_KEY: 'tracking.apiKey',
+  TANBA_FISCAL_PASSWORD: 'fiscal.password',
+  TANBA_FISCAL_API_KEY: 'fiscal.apiKey',
   TANBA_COUNTRY: 'country',
   TANBA_LANGUAGE: 'language',
   TANBA_LOG_LEVEL: 'log.level',
@@ -332,6 +389,38 @@ export function redactConfig(c: AgentConfig): Record<string, unknown> {
   const copy = JSON.parse(JSON.stringify(c)) as Record<string, Record<string, unknown>>;
   if (copy.http.token) copy.http.token = '[redacted]';
   for (const k of ['password', 'apiKey']) if (copy.tracking[k]) copy.tracking[k] = '[redacted]';
+  const redactFiscal = (f: Record<string, unknown> | undefined) => {
+    if (f) for (const k of ['password', 'apiKey', 'token']) if (f[k] !== undefined) f[k] = '[redacted]';
+  };
+  redactFiscal(copy.fiscal);
+  for (const r of copy.registers as unknown as { fiscal?: Record<string, unknown> }[]) redactFiscal(r.fiscal);
   return copy;
+}
+
+export interface ResolvedRegister {
+  id: string;
+  sellerTin: string | null;
+  vatRate: number | null;
+  /** The merged, validated channel settings; null = no channel (receipts wait). */
+  fiscal: FiscalConfig | null;
+}
+
+/** The registers with their merged channel settings (the schema has validated them). */
+export function resolveRegisters(c: AgentConfig): ResolvedRegister[] {
+  const regs = c.registers.length ? c.registers : [{ id: 'default', sellerTin: undefined, vatRate: undefined, fiscal: undefined }];
+  return regs.map((r) => {
+    const merged = { ...c.fiscal, ...(r.fiscal ?? {}) };
+    return {
+      id: r.id,
+      sellerTin: r.sellerTin ?? c.sellers.find((s) => s.registers.includes(r.id))?.tin ?? c.sellers[0]?.tin ?? null,
+      vatRate: r.vatRate !== undefined ? r.vatRate : c.vatRate,
+      fiscal: Object.keys(merged).length ? fiscalConfigSchema.parse(merged) : null,
+    };
+  });
+}
+
+/** The SQLite file the agent keeps receipts in. */
+export function storePath(c: AgentConfig): string {
+  return c.store?.kind === 'sqlite' ? c.store.path : c.db.path;
 }
 

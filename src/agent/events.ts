@@ -4,7 +4,8 @@
  */
 import { Buffer } from 'node:buffer';
 import type { Decision } from '../decision/types.js';
-import type { RecordInfo } from '../outbox/types.js';
+import type { RegisterState } from '../outbox/relay.js';
+import type { SaleView } from '../outbox/ports.js';
 import type { Terminal, TerminalScanEvent, TerminalStatus } from '../terminal/types.js';
 
 export type AgentEvent =
@@ -13,7 +14,8 @@ export type AgentEvent =
       data: { text: string; rawBase64: string; symbology: string | null; source: { driver: string; path: string }; registerId: string | null; at: string; code: unknown };
     }
   | { type: 'decision'; data: Decision }
-  | { type: 'record'; data: RecordInfo }
+  | { type: 'receipt'; data: SaleView }
+  | { type: 'register'; data: RegisterState }
   | { type: 'status'; data: TerminalStatus };
 
 export type Subscriber = (e: AgentEvent) => void;
@@ -54,17 +56,23 @@ export class EventHub {
       this.emit({ type: 'decision', data: d });
       this.scheduleStatus();
     };
-    const onRecord = (r: RecordInfo): void => {
-      this.emit({ type: 'record', data: r });
+    const onReceipt = (r: SaleView): void => {
+      this.emit({ type: 'receipt', data: r });
+      this.scheduleStatus();
+    };
+    const onRegister = (r: RegisterState): void => {
+      this.emit({ type: 'register', data: r });
       this.scheduleStatus();
     };
     terminal.on('scan', onScan);
     terminal.on('decision', onDecision);
-    terminal.on('record', onRecord);
+    terminal.on('receipt', onReceipt);
+    terminal.on('register', onRegister);
     this.detach.push(
       () => terminal.off('scan', onScan),
       () => terminal.off('decision', onDecision),
-      () => terminal.off('record', onRecord),
+      () => terminal.off('receipt', onReceipt),
+      () => terminal.off('register', onRegister),
     );
   }
 

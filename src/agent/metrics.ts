@@ -1,10 +1,11 @@
 /**
- * Prometheus metrics for `/metrics` (prom-client, one registry per agent): queue depth, oldest
- * pending age, checks by verdict and source, send failures, token time-to-live, scanners connected.
+ * Prometheus metrics for `/metrics` (prom-client, one registry per agent): per register the queue
+ * of receipts, the oldest unsent one, hours left before the 72 h block, blocked/reachable state,
+ * dead letters; checks by verdict and source; receipt state changes; token time-to-live; scanners.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Decision } from '../decision/types.js';
-import type { RecordInfo } from '../outbox/types.js';
+import type { SaleView } from '../outbox/ports.js';
 import type { Terminal, TerminalStatus } from '../terminal/types.js';
 
 export interface AgentMetrics {
@@ -27,9 +28,37 @@ export function createMetrics(terminal: Terminal, opts: { defaultMetrics?: boole
     return snapshot;
   };
 
+  const perRegister = (name: string, help: string, value: (r: TerminalStatus['registers'][number]) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['register', 'channel'],
+      registers: [registry],
+      async collect() {
+        const st = await status();
+        if (!st) return;
+        this.reset();
+        for (const r of st.registers) {
+          const v = value(r);
+          if (v !== null) this.set({ register: r.id, channel: r.channel ?? 'none' }, v);
+        }
+      },
+    });
+  const ageOf = (at: string | null) => (at ? Math.max(0, (Date.now() - Date.parse(at)) / 1000) : 0);
+  perRegister('tanba_fiscal_queue_depth', 'Receipts on disk not yet fiscalised by the cash register', (r) => r.pending);
+  perRegister('tanba_fiscal_oldest_unsent_age_seconds', 'Age of the oldest receipt not yet fiscalised (0 when none)', (r) => ageOf(r.oldestUnsentAt));
+  perRegister('tanba_fiscal_dead_letters', 'Receipts the cash register refused; an operator must look (tanba queue list --dead)', (r) => r.deadLetters);
+  perRegister('tanba_fiscal_hours_left', 'Hours before the 72 h autonomous rule blocks the register (absent when nothing counts)', (r) => r.hoursLeft);
+  perRegister('tanba_fiscal_blocked', '1 when the cash register refuses every receipt until someone acts (72 h, blocked by the OFD)', (r) => (r.blocked ? 1 : 0));
+  perRegister('tanba_fiscal_up', '1 when the register receives receipts (ok or autonomous), 0 when blocked, unreachable or unconfigured', (r) =>
+    r.state === 'ok' || r.state === 'autonomous' ? 1 : 0,
+  );
+  perRegister('tanba_fiscal_last_success_age_seconds', 'Seconds since the cash register last issued a receipt (-1 when never)', (r) =>
+    r.lastSuccessAt ? (Date.now() - Date.parse(r.lastSuccessAt)) / 1000 : -1,
+  );
   new Gauge({
     name: 'tanba_queue_depth',
-    help: 'Sales and returns on disk not yet delivered to the tracking system',
+    help: 'Receipts on disk not yet fiscalised, all registers',
     registers: [registry],
     async collect() {
       const st = await status();
@@ -38,22 +67,11 @@ export function createMetrics(terminal: Terminal, opts: { defaultMetrics?: boole
   });
   new Gauge({
     name: 'tanba_queue_dead_letters',
-    help: 'Records the relay gave up on; an operator must look at them (tanba queue list --dead)',
+    help: 'Receipts refused for good, all registers',
     registers: [registry],
     async collect() {
       const st = await status();
       if (st) this.set(st.queue.deadLetters);
-    },
-  });
-  new Gauge({
-    name: 'tanba_queue_oldest_pending_age_seconds',
-    help: 'Age of the oldest undelivered record (0 when the queue is empty)',
-    registers: [registry],
-    async collect() {
-      const st = await status();
-      if (!st) return;
-      const at = st.queue.oldestPendingAt;
-      this.set(at ? Math.max(0, (Date.now() - Date.parse(at)) / 1000) : 0);
     },
   });
   new Gauge({
@@ -65,17 +83,6 @@ export function createMetrics(terminal: Terminal, opts: { defaultMetrics?: boole
       if (!st) return;
       const at = st.tracking.tokenExpiresAt;
       this.set(at ? (Date.parse(at) - Date.now()) / 1000 : -1);
-    },
-  });
-  new Gauge({
-    name: 'tanba_tracking_last_success_age_seconds',
-    help: 'Seconds since the last successful exchange with the tracking system (-1 when never)',
-    registers: [registry],
-    async collect() {
-      const st = await status();
-      if (!st) return;
-      const at = st.tracking.lastSuccessAt;
-      this.set(at ? (Date.now() - Date.parse(at)) / 1000 : -1);
     },
   });
   new Gauge({
@@ -104,11 +111,16 @@ export function createMetrics(terminal: Terminal, opts: { defaultMetrics?: boole
     buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 5],
     registers: [registry],
   });
-  const records = new Counter({ name: 'tanba_records_total', help: 'Sale/return state changes by type and state', labelNames: ['type', 'state'], registers: [registry] });
+  const receipts = new Counter({
+    name: 'tanba_receipts_total',
+    help: 'Receipt state changes by register, type and state',
+    labelNames: ['register', 'type', 'state'],
+    registers: [registry],
+  });
   const sendFailures = new Counter({
-    name: 'tanba_send_failures_total',
-    help: 'Failed deliveries to the tracking system (retried, ambiguous or rejected)',
-    labelNames: ['type', 'state'],
+    name: 'tanba_fiscal_send_failures_total',
+    help: 'Claims of a receipt that ended without a fiscal result (retried, ambiguous or refused)',
+    labelNames: ['register', 'type', 'state'],
     registers: [registry],
   });
   const http = new Histogram({
@@ -123,13 +135,13 @@ export function createMetrics(terminal: Terminal, opts: { defaultMetrics?: boole
     checks.inc({ verdict: d.verdict, source: d.source });
     checkLatency.observe(d.latencyMs / 1000);
   };
-  const onRecord = (r: RecordInfo): void => {
-    records.inc({ type: r.type, state: r.state });
-    // A record back in the queue after an attempt, ambiguous, or rejected: a failed send.
-    if (r.state === 'rejected' || r.state === 'unknown' || (r.state === 'queued' && r.attempts > 0)) sendFailures.inc({ type: r.type, state: r.state });
+  const onReceipt = (r: SaleView): void => {
+    receipts.inc({ register: r.registerId, type: r.type, state: r.state });
+    // Back in the queue after an attempt, ambiguous, or refused: a claim without a fiscal result.
+    if (r.state === 'rejected' || r.state === 'unknown' || (r.state === 'queued' && r.attempts > 0)) sendFailures.inc({ register: r.registerId, type: r.type, state: r.state });
   };
   terminal.on('decision', onDecision);
-  terminal.on('record', onRecord);
+  terminal.on('receipt', onReceipt);
 
   return {
     registry,
@@ -138,7 +150,7 @@ export function createMetrics(terminal: Terminal, opts: { defaultMetrics?: boole
     },
     close() {
       terminal.off('decision', onDecision);
-      terminal.off('record', onRecord);
+      terminal.off('receipt', onReceipt);
       registry.clear();
     },
   };

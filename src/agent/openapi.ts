@@ -5,12 +5,10 @@ import {
   decisionSchema,
   errorBodySchema,
   parseResultSchema,
-  recordInfoSchema,
-  returnBodySchema,
-  saleBodySchema,
-  saleItemSchema,
+  saleViewSchema,
   statusSchema,
 } from './api-schemas.js';
+import { customerSchema, fiscalResultSchema, legacyItemSchema, paymentSchema, returnInputSchema, saleInputSchema, saleLineSchema } from '../sale/schema.js';
 
 type Json = Record<string, unknown>;
 
@@ -21,7 +19,7 @@ const errors = (...codes: number[]): Json =>
 const errorText: Record<number, string> = {
   400: 'Malformed JSON or a body that does not match the schema; `fields` names each wrong field and what to write instead',
   401: 'Token missing or wrong (only when the agent is bound off loopback)',
-  404: 'Not found',
+  404: 'Not found (or a return naming a sale this agent does not hold)',
   409: 'The same id was used before with a different body',
   413: 'Body larger than http.bodyLimitBytes',
   415: 'Body is not JSON',
@@ -33,12 +31,16 @@ export function buildOpenApi(opts: { version: string; tokenRequired: boolean }):
   const registry = z.registry<{ id: string }>();
   for (const [s, id] of [
     [checkBodySchema, 'CheckRequest'],
-    [saleItemSchema, 'SaleItem'],
-    [saleBodySchema, 'SaleRequest'],
-    [returnBodySchema, 'ReturnRequest'],
+    [saleLineSchema, 'SaleLine'],
+    [paymentSchema, 'Payment'],
+    [customerSchema, 'Customer'],
+    [fiscalResultSchema, 'FiscalResult'],
+    [legacyItemSchema, 'SaleItem'],
+    [saleInputSchema, 'SaleRequest'],
+    [returnInputSchema, 'ReturnRequest'],
     [parseResultSchema, 'ParseResult'],
     [decisionSchema, 'Decision'],
-    [recordInfoSchema, 'RecordInfo'],
+    [saleViewSchema, 'Receipt'],
     [statusSchema, 'Status'],
     [errorBodySchema, 'Error'],
   ] as const) registry.add(s as z.ZodType, { id });
@@ -55,7 +57,7 @@ export function buildOpenApi(opts: { version: string; tokenRequired: boolean }):
       title: 'tanba agent',
       version: opts.version,
       description:
-        'Local API of the tanba store agent: check marking codes before a sale, record sales and returns durably, follow their delivery to the national tracking system. Bound to 127.0.0.1 by default; when bound elsewhere every call needs `Authorization: Bearer <token>`.',
+        'Local API of the tanba store agent: check marking codes before a sale, record sales and returns durably, follow each receipt to its cash register (the fiscal receipt carries the marking codes to the national tracking system). Bound to 127.0.0.1 by default; when bound elsewhere every call needs `Authorization: Bearer <token>`.',
     },
     servers: [{ url: '/' }],
     ...(opts.tokenRequired ? { security: [{ bearer: [] }] } : {}),
@@ -74,35 +76,46 @@ export function buildOpenApi(opts: { version: string; tokenRequired: boolean }):
       },
       '/v1/sales': {
         post: {
-          summary: 'Record a sale (idempotent by id)',
-          description: 'Answers 202 only once the sale is on disk. The same id with the same body returns the existing record.',
+          summary: 'Record a sale: a fiscal receipt for its register (idempotent by id)',
+          description:
+            'Answers only once the receipt is on disk: 202 (queued for its cash register) or, with ?wait=MS, 201 with `fiscal` when the cash register issued it within MS. The same id with the same body returns the existing receipt; a different body under it is 409. Each wrong field is named in `fields` (400 invalid-sale).',
+          parameters: [{ name: 'wait', in: 'query', required: false, schema: { type: 'integer', minimum: 0, maximum: 120000 }, description: 'Wait up to this many ms for the fiscal result' }],
           requestBody: { required: true, content: json(ref('SaleRequest')) },
-          responses: { '202': { description: 'On disk, queued for delivery', content: json(ref('RecordInfo')) }, ...errors(400, 401, 409, 413, 415, 422, 503) },
+          responses: {
+            '201': { description: 'On disk and fiscalised', content: json(ref('Receipt')) },
+            '202': { description: 'On disk, queued for its cash register', content: json(ref('Receipt')) },
+            ...errors(400, 401, 409, 413, 415, 503),
+          },
         },
       },
       '/v1/returns': {
         post: {
-          summary: 'Record a return of an earlier sale (idempotent by id)',
+          summary: 'Record a return receipt of an earlier sale (idempotent by id); it names the sale receipt as its basis',
+          parameters: [{ name: 'wait', in: 'query', required: false, schema: { type: 'integer', minimum: 0, maximum: 120000 } }],
           requestBody: { required: true, content: json(ref('ReturnRequest')) },
-          responses: { '202': { description: 'On disk, queued for delivery', content: json(ref('RecordInfo')) }, ...errors(400, 401, 409, 413, 415, 422, 503) },
+          responses: {
+            '201': { description: 'On disk and fiscalised', content: json(ref('Receipt')) },
+            '202': { description: 'On disk, queued for its cash register', content: json(ref('Receipt')) },
+            ...errors(400, 401, 404, 409, 413, 415, 503),
+          },
         },
       },
       '/v1/sales/{id}': {
         get: {
-          summary: 'Where a sale or return is: queued, sending, sent, confirmed or rejected',
+          summary: 'Where a receipt is: queued, sending, unknown (being reconciled), fiscalised (with `fiscal`) or rejected',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { '200': { description: 'The record', content: json(ref('RecordInfo')) }, ...errors(401, 404) },
+          responses: { '200': { description: 'The receipt', content: json(ref('Receipt')) }, ...errors(401, 404) },
         },
       },
       '/v1/status': {
         get: {
-          summary: 'Ready or degraded, queue, last exchange, token expiry, scanners',
+          summary: 'Ready or degraded; per register: channel state, queue, oldest unsent receipt, hours left before the 72 h block; scanners',
           responses: { '200': { description: 'Status', content: json(ref('Status')) }, ...errors(401) },
         },
       },
       '/v1/queue/dead': {
         get: {
-          summary: 'Dead letters: records the relay gave up on (with their body and last error)',
+          summary: 'Dead letters: receipts the cash register refused (with their last error); never customer data',
           responses: { '200': { description: 'Records', content: json({ type: 'array', items: { type: 'object' } }) }, ...errors(401) },
         },
       },
@@ -110,7 +123,7 @@ export function buildOpenApi(opts: { version: string; tokenRequired: boolean }):
         post: {
           summary: 'Put a dead letter back into the queue (an operator decided to try again)',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { '200': { description: 'The record, queued again', content: json(ref('RecordInfo')) }, ...errors(401, 404) },
+          responses: { '200': { description: 'The record, queued again', content: json(ref('Receipt')) }, ...errors(401, 404) },
         },
       },
       '/v1/decisions/recent': {
@@ -121,9 +134,9 @@ export function buildOpenApi(opts: { version: string; tokenRequired: boolean }):
       },
       '/v1/events': {
         get: {
-          summary: 'Server-sent events: scan, decision, record (sale state), status',
+          summary: 'Server-sent events: scan, decision, receipt (state changes), register (blocked / cleared), status',
           parameters: [
-            { name: 'types', in: 'query', required: false, schema: { type: 'string' }, description: 'Comma-separated subset, e.g. decision,record' },
+            { name: 'types', in: 'query', required: false, schema: { type: 'string' }, description: 'Comma-separated subset, e.g. decision,receipt' },
             { name: 'registerId', in: 'query', required: false, schema: { type: 'string' }, description: "Only scans from this register's scanners (and from scanners with no register)" },
             { name: 'lang', in: 'query', required: false, schema: { type: 'string', enum: ['kk', 'ru', 'en'] }, description: 'Language of decision reasons' },
             { name: 'token', in: 'query', required: false, schema: { type: 'string' }, description: 'The token, for EventSource which cannot send headers' },

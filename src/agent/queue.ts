@@ -1,29 +1,34 @@
 /**
- * Operator views of the sale log for `tanba queue list | show | retry`: the store opened read-only
+ * Operator views of the outbox for `tanba queue list | show | retry`: the store opened read-only
  * (safe while the agent runs); a retry goes through the running agent when there is one (so its relay
- * picks the record up at once), else through the store.
+ * picks the receipt up at once), else through the store. Never shows customer contacts.
  */
 import { existsSync } from 'node:fs';
-import { openSqliteStore } from '../outbox/sqlite-store.js';
-import type { SaleStore, StoredRecord } from '../outbox/store.js';
-import type { RecordInfo } from '../outbox/types.js';
+import type { ListedReceipt, RegisterQueueStats, SaleView } from '../outbox/ports.js';
+import { openSqliteOutbox, type SqliteOutbox } from '../outbox/sqlite/outbox.js';
 import { AgentApiError } from './client.js';
 
 export interface QueueRow {
   id: string;
   type: 'sale' | 'return';
+  registerId: string;
+  channel: string | null;
   state: string;
   deadLetter: boolean;
   attempts: number;
   createdAt: string;
   nextAttemptAt: string | null;
-  documentId: string | null;
+  fiscalSign: string | null;
+  isOffline: boolean | null;
+  total: number;
+  codes: number;
   lastError: string | null;
 }
 
 export interface QueueListing {
   counts: Record<string, number>;
   deadLetters: number;
+  registers: RegisterQueueStats[];
   rows: QueueRow[];
 }
 
@@ -31,35 +36,42 @@ export interface QueueDetail extends QueueRow {
   saleId: string | null;
   updatedAt: string;
   reasons: { code: string; message: string }[];
-  body: unknown;
+  fiscal: SaleView['fiscal'];
+  /** The receipt as stored (lines, codes, payments); contacts are never stored with it. */
+  receipt: unknown;
 }
 
-function openReadOnly(path: string): SaleStore {
+function openReadOnly(path: string): SqliteOutbox {
   if (!existsSync(path)) throw Object.assign(new Error(`No sale log at ${path}. Check --db / db.path (the agent creates it on first start).`), { code: 'no-database' });
-  return openSqliteStore({ path, readonly: true, integrityCheck: 'off' });
+  return openSqliteOutbox({ path, readonly: true, integrityCheck: 'off' });
 }
 
-function toRow(r: StoredRecord): QueueRow {
+function toRow(r: ListedReceipt): QueueRow {
   return {
     id: r.id,
     type: r.type,
+    registerId: r.registerId,
+    channel: r.channel,
     state: r.state,
-    deadLetter: r.dead,
+    deadLetter: r.deadLetter === true,
     attempts: r.attempts,
     createdAt: r.createdAt,
-    nextAttemptAt: r.dead ? null : r.nextAttemptAt,
-    documentId: r.documentId,
+    nextAttemptAt: r.nextAttemptAt,
+    fiscalSign: r.fiscal?.fiscalSign ?? null,
+    isOffline: r.fiscal ? r.fiscal.isOffline : null,
+    total: r.total,
+    codes: r.codes,
     lastError: r.lastError,
   };
 }
 
-/** Records not yet confirmed (dead letters first, then oldest first). */
-export async function listQueue(dbPath: string, opts: { limit?: number; all?: boolean; deadOnly?: boolean } = {}): Promise<QueueListing> {
+/** Receipts not yet fiscalised (dead letters first, then oldest first), with per-register fiscal state. */
+export async function listQueue(dbPath: string, opts: { limit?: number; all?: boolean; deadOnly?: boolean; registerId?: string } = {}): Promise<QueueListing> {
   const store = openReadOnly(dbPath);
   try {
     const stats = await store.stats();
-    const rows = await store.list({ which: opts.deadOnly ? 'dead' : opts.all ? 'all' : 'open', limit: opts.limit ?? 100 });
-    return { counts: stats.byState, deadLetters: stats.deadLetters, rows: rows.map(toRow) };
+    const rows = await store.list({ which: opts.deadOnly ? 'dead' : opts.all ? 'all' : 'open', limit: opts.limit ?? 100, registerId: opts.registerId });
+    return { counts: stats.byState, deadLetters: stats.deadLetters, registers: stats.registers, rows: rows.map(toRow) };
   } finally {
     await store.close();
   }
@@ -68,16 +80,16 @@ export async function listQueue(dbPath: string, opts: { limit?: number; all?: bo
 export async function showRecord(dbPath: string, id: string): Promise<QueueDetail | null> {
   const store = openReadOnly(dbPath);
   try {
-    const r = await store.getRecord(id);
-    if (!r) return null;
-    return { ...toRow(r), saleId: r.saleId ?? null, updatedAt: r.updatedAt, reasons: r.reasons, body: r.body };
+    const row = (await store.list({ which: 'all', limit: 1_000_000 })).find((r) => r.id === id);
+    if (!row) return null;
+    return { ...toRow(row), saleId: row.saleId ?? null, updatedAt: row.updatedAt, reasons: row.reasons, fiscal: row.fiscal, receipt: await store.receipt(id) };
   } finally {
     await store.close();
   }
 }
 
 /** Puts a dead letter back into the queue. Prefers the running agent at `agentUrl`. */
-export async function retryRecord(dbPath: string, id: string, agent?: { url: string; token?: string }): Promise<{ info: RecordInfo; via: 'agent' | 'database' }> {
+export async function retryRecord(dbPath: string, id: string, agent?: { url: string; token?: string }): Promise<{ info: SaleView; via: 'agent' | 'database' }> {
   if (agent) {
     try {
       const res = await fetch(`${agent.url}/v1/queue/${encodeURIComponent(id)}/retry`, {
@@ -85,7 +97,7 @@ export async function retryRecord(dbPath: string, id: string, agent?: { url: str
         headers: agent.token ? { authorization: `Bearer ${agent.token}` } : {},
         signal: AbortSignal.timeout(5000),
       });
-      const body = (await res.json()) as RecordInfo | { error: { code: string; message: string } };
+      const body = (await res.json()) as SaleView | { error: { code: string; message: string } };
       if ('error' in body) throw new AgentApiError(res.status, body.error.code, body.error.message);
       return { info: body, via: 'agent' };
     } catch (e) {
@@ -93,9 +105,9 @@ export async function retryRecord(dbPath: string, id: string, agent?: { url: str
       // No agent running: fall through to the database.
     }
   }
-  const store = openSqliteStore({ path: dbPath, integrityCheck: 'off' });
+  const store = openSqliteOutbox({ path: dbPath, integrityCheck: 'off' });
   try {
-    return { info: await store.retryDeadLetter(id, Date.now()), via: 'database' };
+    return { info: await store.retryDead(id), via: 'database' };
   } finally {
     await store.close();
   }

@@ -9,7 +9,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Terminal } from '../terminal/types.js';
-import { checkBodySchema, returnBodySchema, saleBodySchema, saleParamsSchema, type ErrorBody } from './api-schemas.js';
+import type { SaleView } from '../outbox/ports.js';
+import type { ReturnInput, SaleInput } from '../sale/schema.js';
+import { checkBodySchema, saleParamsSchema, type ErrorBody } from './api-schemas.js';
 import { type AgentConfig, isLoopback } from './config.js';
 import type { EventHub, AgentEvent } from './events.js';
 import { type FieldError, schemaKeys, toFieldErrors } from './field-errors.js';
@@ -50,11 +52,11 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
   throw new HttpError(400, 'invalid-body', `The ${what} is not valid: ${first ? `${first.field} ${first.problem}` : 'see fields'}${fields.length > 1 ? ` (and ${fields.length - 1} more)` : ''}.`, fields);
 }
 
-/** HTTP status for the stable error codes of the sale log and the terminal. */
+/** HTTP status for the stable error codes of intake, the sale log and the terminal. */
 const statusByCode: Record<string, number> = {
-  'invalid-sale': 422,
-  'invalid-item': 422,
-  'duplicate-item': 422,
+  'invalid-sale': 400,
+  'unknown-register': 400,
+  'unknown-sale': 404,
   'id-conflict': 409,
   'not-found': 404,
   'disk-full': 503,
@@ -73,7 +75,8 @@ export function terminalErrorToHttp(err: unknown): HttpError {
   const status = (err as { status?: unknown })?.status;
   if (typeof status === 'number' && status >= 400 && status < 600) return new HttpError(status, code, message);
   const known = statusByCode[code];
-  if (known) return new HttpError(known, code, message);
+  const fields = (err as { fields?: FieldError[] })?.fields;
+  if (known) return new HttpError(known, code, message, Array.isArray(fields) && fields.length ? fields : undefined);
   if (/conflict|mismatch|different/.test(code)) return new HttpError(409, code, message);
   if (/not-found|unknown-sale|no-such/.test(code)) return new HttpError(404, code, message);
   if (/invalid|bad-|missing|empty|not-a-marking|too-many|return/.test(code)) return new HttpError(422, code, message);
@@ -171,36 +174,26 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return localizeDecision(await terminal.check(body.code, { registerId: body.registerId, price: body.price }), body.language);
   });
 
-  const sellerFor = (registerId: string | undefined, sellerTin: string | undefined): string | undefined => {
-    if (sellerTin) return sellerTin;
-    if (registerId) {
-      const s = config.sellers.find((x) => x.registers.includes(registerId));
-      if (s) return s.tin;
-    }
-    return config.sellers.length === 1 ? config.sellers[0].tin : undefined;
-  };
-  const checkSeller = (tin: string | undefined): void => {
-    if (tin && config.sellers.length > 0 && !config.sellers.some((s) => s.tin === tin))
-      throw new HttpError(422, 'unknown-seller', `Seller ${tin} is not configured on this agent (sellers: ${config.sellers.map((s) => s.tin).join(', ')}).`, [
-        { field: 'sellerTin', problem: 'is not one of the configured sellers', fix: `write one of ${config.sellers.map((s) => s.tin).join(', ')} or add it to "sellers" in the config` },
+  /** `?wait=MS`: also wait up to MS for the fiscal result (201 with it), else answer 202 once on disk. */
+  const waitOf = (req: FastifyRequest): number => {
+    const raw = (req.query as { wait?: string } | undefined)?.wait;
+    if (raw === undefined || raw === '') return 0;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0 || n > 120_000)
+      throw new HttpError(400, 'invalid-query', `wait must be a whole number of milliseconds from 0 to 120000, got "${raw}".`, [
+        { field: 'wait', problem: 'is not a number of milliseconds from 0 to 120000', fix: 'write e.g. ?wait=5000' },
       ]);
+    return n;
   };
+  const answerReceipt = (reply: FastifyReply, view: SaleView) =>
+    reply
+      .code(view.state === 'fiscalised' ? 201 : 202)
+      .header('location', `/v1/sales/${encodeURIComponent(view.id)}`)
+      .send(view);
 
-  app.post('/v1/sales', async (req, reply) => {
-    const body = parse(saleBodySchema, req.body, 'sale');
-    const sellerTin = sellerFor(body.registerId, body.sellerTin);
-    checkSeller(sellerTin);
-    const info = await terminal.recordSale({ ...body, ...(sellerTin ? { sellerTin } : {}) });
-    return reply.code(202).header('location', `/v1/sales/${encodeURIComponent(info.id)}`).send(info);
-  });
+  app.post('/v1/sales', async (req, reply) => answerReceipt(reply, await terminal.recordSale(req.body as SaleInput, { waitMs: waitOf(req) })));
 
-  app.post('/v1/returns', async (req, reply) => {
-    const body = parse(returnBodySchema, req.body, 'return');
-    const sellerTin = sellerFor(body.registerId, body.sellerTin);
-    checkSeller(sellerTin);
-    const info = await terminal.recordReturn({ ...body, ...(sellerTin ? { sellerTin } : {}) });
-    return reply.code(202).header('location', `/v1/sales/${encodeURIComponent(info.id)}`).send(info);
-  });
+  app.post('/v1/returns', async (req, reply) => answerReceipt(reply, await terminal.recordReturn(req.body as ReturnInput, { waitMs: waitOf(req) })));
 
   app.get('/v1/sales/:id', async (req) => {
     const { id } = parse(saleParamsSchema, req.params, 'sale id');
@@ -211,15 +204,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   app.get('/v1/status', async () => deps.status());
 
-  const extras = terminal as Terminal & { deadLetters?: () => Promise<unknown[]>; retryDeadLetter?: (id: string) => Promise<unknown> };
-  app.get('/v1/queue/dead', async () => {
-    if (!extras.deadLetters) throw new HttpError(501, 'not-supported', 'This terminal does not keep a dead-letter list.');
-    return extras.deadLetters();
-  });
+  app.get('/v1/queue/dead', async () => terminal.receipts({ which: 'dead', limit: 1000 }));
   app.post('/v1/queue/:id/retry', async (req) => {
-    const { id } = parse(saleParamsSchema, req.params, 'record id');
-    if (!extras.retryDeadLetter) throw new HttpError(501, 'not-supported', 'This terminal does not keep a dead-letter list.');
-    return extras.retryDeadLetter(id);
+    const { id } = parse(saleParamsSchema, req.params, 'receipt id');
+    return terminal.retryDeadLetter(id);
   });
 
   app.get('/v1/decisions/recent', async (req) => {

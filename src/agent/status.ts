@@ -23,7 +23,7 @@ export function statusSource(terminal: Terminal, config: AgentConfig, startedAt:
   return async () => {
     const s = await terminal.status();
     if (!config.tracking.url) {
-      s.problems.push({ code: 'tracking-not-configured', message: 'No tracking system is configured (tracking.url): codes are checked locally only and sales stay queued.' });
+      s.problems.push({ code: 'tracking-not-configured', message: 'No tracking system is configured (tracking.url): codes are checked on local knowledge only (receipts still go to their cash registers).' });
       s.state = 'degraded';
     }
     return {

@@ -1,17 +1,18 @@
 /**
- * Builds what the agent serves from its configuration: the tracking adapter (or an offline
- * stand-in when no tracking URL is configured), the scanners, and the SDK terminal.
+ * The agent's composition root: from its configuration, the tracking adapter (none when no
+ * tracking URL is configured: the decision runs on local knowledge), the fiscal channel of each
+ * register, the SQLite outbox, the scanners, and the SDK terminal made of them.
  */
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { createTerminal } from '../terminal/index.js';
-import type { Terminal } from '../terminal/types.js';
+import { openTerminal } from '../batteries.js';
+import type { TanbaTerminal } from '../terminal/terminal.js';
 import type { Scanner } from '../scan/types.js';
 import type { ListDevicesOptions } from '../../drivers/discovery.js';
 import { TrackingError } from '../tracking/errors.js';
 import { createTrackingSystem, trackingConfigSchema, type TrackingConfig } from '../tracking/index.js';
 import type { TrackingHealth, TrackingSystem } from '../tracking/types.js';
-import { type AgentConfig, ConfigError } from './config.js';
+import { type AgentConfig, ConfigError, resolveRegisters, storePath } from './config.js';
 import { toFieldErrors } from './field-errors.js';
 import { openConfiguredScanners } from './scanners.js';
 
@@ -107,15 +108,17 @@ export function withCachedHealth(t: TrackingSystem, ttlMs = 30_000): TrackingSys
   };
 }
 
-export async function createTerminalFromConfig(config: AgentConfig, logger: Logger, opts: { cwd?: string; scanners?: Scanner[]; discovery?: ListDevicesOptions } = {}): Promise<Terminal> {
-  const tracking = withCachedHealth(createTrackingFromConfig(config, logger));
+export async function createTerminalFromConfig(config: AgentConfig, logger: Logger, opts: { cwd?: string; scanners?: Scanner[]; discovery?: ListDevicesOptions } = {}): Promise<TanbaTerminal> {
+  const tracking = config.tracking.url ? withCachedHealth(createTrackingFromConfig(config, logger)) : null;
   const ownScanners = opts.scanners ? [] : await openConfiguredScanners(config, logger, opts.discovery);
+  const scanners = opts.scanners ?? ownScanners;
   const closeScanners = (): Promise<unknown> => Promise.all(ownScanners.map((s) => s.close().catch(() => undefined)));
-  const enabled = config.relay.enabled && Boolean(config.tracking.url);
   try {
-    const terminal = await createTerminal({
+    const terminal = await openTerminal({
+      store: { kind: 'sqlite', path: resolve(opts.cwd ?? process.cwd(), storePath(config)) },
+      registers: resolveRegisters(config).map((r) => ({ id: r.id, vatRate: r.vatRate, fiscal: r.fiscal })),
       tracking,
-      store: { path: resolve(opts.cwd ?? process.cwd(), config.db.path) },
+      logger: logger.child({ part: 'fiscal' }),
       country: config.country,
       decision: {
         budgetMs: config.decision.budgetMs,
@@ -124,25 +127,29 @@ export async function createTerminalFromConfig(config: AgentConfig, logger: Logg
         sellerTin: config.sellers[0]?.tin ?? null,
       },
       relay: {
-        enabled,
+        enabled: config.relay.enabled,
         concurrency: config.relay.concurrency,
-        backoff: { minDelayMs: config.relay.retryMinMs, maxDelayMs: config.relay.retryMaxMs },
-        reconcileDelayMs: config.relay.reconcileDelayMs,
-        confirmDelayMs: config.relay.confirmDelayMs,
+        retentionMs: config.relay.retentionDays * 86_400_000,
+        policy: {
+          attemptsPerClaim: config.relay.attemptsPerClaim,
+          backoff: { minDelayMs: config.relay.retryMinMs, maxDelayMs: config.relay.retryMaxMs },
+          reconcileDelayMs: config.relay.reconcileDelayMs,
+          blockedProbeMs: config.relay.blockedProbeMs,
+        },
+        onError: (e) => logger.warn({ err: e instanceof Error ? { code: (e as { code?: string }).code, message: e.message } : String(e) }, 'relay: store or channel trouble'),
       },
       queueAgeWarningMs: config.queueAgeWarningMinutes * 60_000,
-      scanners: opts.scanners ?? ownScanners,
+      scanners,
     });
     const closeTerminal = terminal.close.bind(terminal);
-    terminal.close = async () => {
+    (terminal as { close: () => Promise<void> }).close = async () => {
       await closeTerminal();
       await closeScanners();
-      await tracking.close?.().catch(() => undefined);
     };
     return terminal;
   } catch (e) {
     await closeScanners();
-    await tracking.close?.().catch(() => undefined);
+    await tracking?.close?.().catch(() => undefined);
     throw e;
   }
 }

@@ -46,9 +46,10 @@ export interface FiscalChannel {
   refund(receipt: FiscalReceipt, basis: FiscalResult, key: string): Promise<FiscalResult>;
   /**
    * After an ambiguous send: the receipt issued under `key`, or null when the channel proves it
-   * has none (safe to send). Rejects with a FiscalError when it cannot tell.
+   * has none (safe to send). Rejects with a FiscalError when it cannot tell. `receipt` and, for a
+   * return, its `basis` let channels that reconcile by replaying the request rebuild it exactly.
    */
-  findByKey(key: string, receipt: FiscalReceipt): Promise<FiscalResult | null>;
+  findByKey(key: string, receipt: FiscalReceipt, basis?: FiscalResult): Promise<FiscalResult | null>;
   /** Reachability, credentials, shift, license, autonomous mode: for status and `tanba doctor`. Never rejects. */
   health(): Promise<ChannelHealth>;
   close?(): Promise<void>;

@@ -1,13 +1,13 @@
 /**
- * outbox/ — the durable sale/return log and its relay. `SaleStore` is the interface (SQLite by
- * default: WAL, synchronous=FULL, group commit); the relay drains it into the tracking system with
- * retries, rate limits, reconciliation of ambiguous sends and a dead-letter list.
+ * outbox/ — the delivery core, channel-agnostic: the ports (ports.ts), the pure lifecycle, the one
+ * retry policy and the relay that drains each register's receipts in order into its fiscal
+ * channel. sqlite/ implements the ports for a till (WAL, synchronous=FULL, group commit).
  */
-export type * from './types.js';
-export type { SaleStore, StoredRecord, RecordBody, RecordItem, RecordPatch, NewRecord, StoreStats } from './store.js';
+export type * from './ports.js';
 export { StoreError, isStoreError, type StoreErrorCode } from './errors.js';
-export { SqliteSaleStore, openSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
-export { normalizeSale, normalizeReturn, type NormalizeOptions } from './normalize.js';
-export { Relay, createRelay, toDocument, type RelayOptions, type RelayStatus } from './relay.js';
+export { SqliteOutbox, openSqliteOutbox, type SqliteOutboxOptions } from './sqlite/outbox.js';
+export { Relay, createRelay, defaultWorkerId, type RelayOptions, type RelayStatus, type RegisterState } from './relay.js';
+export { decide, type Outcome, type RegisterSignal, type Step } from './lifecycle.js';
+export { RetryPolicy, type RetryPolicyOptions } from './retry-policy.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 export { RateLimiter } from './rate-limiter.js';

@@ -224,7 +224,7 @@ export class Relay {
       attempts = r.attempts;
       outcome = r.ok ? { kind: 'issued', result: r.value } : { kind: 'failed', during: 'send', error: r.error };
     } else {
-      const r = await this.attempt(reg, ch, () => ch.findByKey(c.delivery.key, c.receipt));
+      const r = await this.attempt(reg, ch, () => ch.findByKey(c.delivery.key, withCustomer(c), c.basis ?? undefined));
       attempts = r.attempts;
       outcome = r.ok ? (r.value ? { kind: 'found', result: r.value } : { kind: 'absent' }) : { kind: 'failed', during: 'reconcile', error: r.error };
     }

@@ -1,3 +1,3 @@
-/** terminal/ — `createTerminal(config)`: the composed SDK object (decision + sale log + relay + tracking + scanners). */
+/** terminal/ — `createTerminal(config)`: the composed SDK object; it receives its outbox, channels, tracking system and scanners. */
 export type * from './types.js';
-export { createTerminal, type TerminalConfig, type TanbaTerminalExtras } from './terminal.js';
+export { createTerminal, type TerminalConfig, type RegisterSetup, type TanbaTerminal } from './terminal.js';

@@ -1,71 +1,123 @@
 /**
- * `createTerminal(config)`: the SDK object a POS embeds. Composes the marking engine, decision,
- * the durable sale log, the relay and a tracking system, plus optional scanners. Emits `scan`,
- * `decision` and `record` (every state change of a sale or return).
+ * `createTerminal(config)`: the SDK object a POS embeds. It RECEIVES its parts — the outbox (any
+ * store implementing the ports), one fiscal channel per register, the tracking system for the
+ * pre-sale check, scanners — and composes them: intake (normalise, check returns against their
+ * sale, append durably), the relay that fiscalises receipts in order per register, the decision,
+ * status. It builds nothing concrete; `openTerminal` (batteries.ts) picks the defaults.
+ * Emits `scan`, `decision`, `receipt` (every state change) and `register` (blocked / cleared).
  */
 import { EventEmitter } from 'node:events';
-import { join } from 'node:path';
 import { createDecider, type Decider, type DeciderOptions } from '../decision/decider.js';
-import type { Decision } from '../decision/types.js';
 import type { BlockList } from '../decision/local-knowledge.js';
+import type { Decision } from '../decision/types.js';
+import { EXTERNAL } from '../fiscal/external.js';
+import type { ChannelHealth, FiscalChannel } from '../fiscal/types.js';
 import { parseCode } from '../marking/index.js';
 import type { Country } from '../marking/types.js';
 import { StoreError } from '../outbox/errors.js';
-import { normalizeReturn, normalizeSale, type NormalizeOptions } from '../outbox/normalize.js';
-import type { NewRecord } from '../outbox/store.js';
-import { createRelay, type Relay, type RelayOptions } from '../outbox/relay.js';
-import { openSqliteStore, type SqliteStoreOptions } from '../outbox/sqlite-store.js';
-import type { SaleStore, StoredRecord } from '../outbox/store.js';
-import type { RecordInfo, ReturnInput, SaleInput } from '../outbox/types.js';
+import type { ListedReceipt, Outbox, SaleView } from '../outbox/ports.js';
+import { createRelay, type Relay, type RelayOptions, type RegisterState } from '../outbox/relay.js';
+import { invalidSale, SaleError } from '../sale/errors.js';
+import { normalizeReturn, normalizeSale, type NewRecord } from '../sale/normalize.js';
+import { checkReturnAgainstSale } from '../sale/returns.js';
+import type { ReturnInput, SaleInput } from '../sale/schema.js';
 import type { Scanner, ScanEvent } from '../scan/types.js';
-import type { TrackingConfig } from '../tracking/config.js';
-import { createTrackingSystem } from '../tracking/factory.js';
 import type { TrackingSystem } from '../tracking/types.js';
-import type { Terminal, TerminalStatus } from './types.js';
+import type { Problem, RecordOptions, RegisterStatus, Terminal, TerminalStatus } from './types.js';
+
+export interface RegisterSetup {
+  id: string;
+  /** The fiscal channel of this cash register; null = none yet (receipts are kept and wait). */
+  channel: FiscalChannel | null;
+  /** VAT percent for lines that do not say; null = no VAT. Default null. */
+  vatRate?: number | null;
+}
 
 export interface TerminalConfig {
-  /** A TrackingSystem (e.g. from `createTrackingSystem`), or the adapter config to build one from. */
-  tracking: TrackingSystem | TrackingConfig;
-  /** A ready SaleStore, or SQLite options. Default: `tanba-sales.db` in the working folder. */
-  store?: SaleStore | Partial<SqliteStoreOptions>;
+  /** The durable outbox (SQLite `openSqliteOutbox`, or any implementation of the ports). */
+  outbox: Outbox;
+  /** The cash registers this terminal serves. At least one. */
+  registers: RegisterSetup[];
+  /** The tracking system for the pre-sale check, or null for local knowledge only. */
+  tracking: TrackingSystem | null;
   country?: Country;
   gsSubstitutes?: string[];
-  /** Decision settings (budget, language, time zone, seller BIN, owner check, prices, unknown policy). */
   decision?: Omit<DeciderOptions, 'tracking' | 'soldHere' | 'now' | 'country' | 'gsSubstitutes'>;
-  /** Relay settings; `enabled: false` records without sending (e.g. a read-only till). */
-  relay?: Omit<RelayOptions, 'store' | 'tracking' | 'now' | 'onChange'> & { enabled?: boolean };
+  /** Relay settings; `enabled: false` records without sending (another process fiscalises). */
+  relay?: Omit<RelayOptions, 'queue' | 'channelFor' | 'registers' | 'onChange' | 'onRegister'> & { enabled?: boolean };
   scanners?: Scanner[];
   /** Check every scanned marking code and emit `decision`. Default true. */
   checkOnScan?: boolean;
-  /** A queue older than this makes the status `degraded`. Default 24 h. */
+  /** Receipts unsent for longer than this make the status `degraded`. Default 1 h. */
   queueAgeWarningMs?: number;
+  /** The autonomous-mode limit of the cash registers (KZ: 72 h). */
+  autonomousLimitHours?: number;
+  /** Warn this many hours before the limit. Default 24. */
+  autonomousWarningHours?: number;
+  /** How long a channel's health answer is reused. Default 30 s. */
+  healthTtlMs?: number;
+  /** Close the outbox, channels and tracking system with the terminal. Default true. */
+  ownsParts?: boolean;
   /** Wall clock (ms). Default Date.now. */
   now?: () => number;
 }
 
-function isTrackingSystem(x: unknown): x is TrackingSystem {
-  return typeof x === 'object' && x !== null && typeof (x as TrackingSystem).checkCodes === 'function';
+const FINAL = new Set(['fiscalised', 'rejected', 'recorded']);
+
+/** Health of a channel with a time-to-live, refreshed in the background once stale. */
+function cachedHealth(ch: FiscalChannel, ttlMs: number): () => Promise<ChannelHealth> {
+  let last: { at: number; value: ChannelHealth } | null = null;
+  let inflight: Promise<ChannelHealth> | null = null;
+  const refresh = () =>
+    (inflight ??= ch
+      .health()
+      .catch((e): ChannelHealth => ({ ok: false, problems: [{ code: 'health-failed', message: e instanceof Error ? e.message : String(e) }] }))
+      .then((value) => ((last = { at: Date.now(), value }), value))
+      .finally(() => (inflight = null)));
+  return async () => {
+    if (last && Date.now() - last.at < ttlMs) return last.value;
+    if (last) {
+      void refresh();
+      return last.value;
+    }
+    return refresh();
+  };
 }
 
-function isStore(x: unknown): x is SaleStore {
-  return typeof x === 'object' && x !== null && typeof (x as SaleStore).append === 'function';
-}
-
-class TanbaTerminal extends EventEmitter implements Terminal {
+class TerminalImpl extends EventEmitter implements Terminal {
   private closed = false;
   private readonly scanListeners: { scanner: Scanner; fn: (s: ScanEvent) => void }[] = [];
+  private readonly registers = new Map<string, RegisterSetup>();
+  private readonly health = new Map<string, () => Promise<ChannelHealth>>();
+  /** Returns are checked against their sale and appended one at a time per sale (no double return). */
+  private readonly returnLocks = new Map<string, Promise<unknown>>();
+  readonly relay: Relay | null;
+  readonly decider: Decider;
 
   constructor(
     private readonly config: TerminalConfig,
-    private readonly tracking: TrackingSystem,
-    private readonly ownsTracking: boolean,
-    private readonly store: SaleStore,
-    private readonly ownsStore: boolean,
-    private readonly decider: Decider,
-    private readonly relay: Relay | null,
+    private readonly outbox: Outbox,
     private readonly now: () => number,
   ) {
     super();
+    if (config.registers.length === 0) throw new Error('createTerminal: configure at least one register');
+    for (const r of config.registers) {
+      this.registers.set(r.id, r);
+      if (r.channel) this.health.set(r.id, cachedHealth(r.channel, config.healthTtlMs ?? 30_000));
+    }
+    this.decider = createDecider({ ...(config.decision ?? {}), tracking: config.tracking, soldHere: outbox, now, country: config.country, gsSubstitutes: config.gsSubstitutes });
+    const sending = config.registers.filter((r) => r.channel && r.channel.name !== EXTERNAL).map((r) => r.id);
+    this.relay =
+      config.relay?.enabled === false
+        ? null
+        : createRelay({
+            ...(config.relay ?? {}),
+            queue: outbox,
+            channelFor: (id) => this.registers.get(id)?.channel ?? null,
+            registers: () => sending,
+            onChange: (v) => this.emit('receipt', v),
+            onRegister: (s) => this.emit('register', s),
+          });
     for (const scanner of config.scanners ?? []) {
       const fn = (scan: ScanEvent) => this.onScan(scan);
       scanner.on('scan', fn);
@@ -73,12 +125,14 @@ class TanbaTerminal extends EventEmitter implements Terminal {
     }
   }
 
+  async start(): Promise<void> {
+    await this.relay?.start();
+  }
+
   private onScan(scan: ScanEvent): void {
     const code = parseCode(scan.raw, { country: this.config.country, gsSubstitutes: this.config.gsSubstitutes });
     this.emit('scan', { scan, code });
-    if ((this.config.checkOnScan ?? true) && code.ok && code.kind === 'marking') {
-      this.check(scan.raw).catch((e) => this.emit('error', e));
-    }
+    if ((this.config.checkOnScan ?? true) && code.ok && code.kind === 'marking') this.check(scan.raw).catch((e) => this.emit('error', e));
   }
 
   private guard(): void {
@@ -92,101 +146,231 @@ class TanbaTerminal extends EventEmitter implements Terminal {
     return d;
   }
 
-  async recordSale(sale: SaleInput): Promise<RecordInfo> {
-    this.guard();
-    return this.append(normalizeSale(sale, this.normalizeOptions()), sale.id);
-  }
-
-  async recordReturn(ret: ReturnInput): Promise<RecordInfo> {
-    this.guard();
-    return this.append(normalizeReturn(ret, this.normalizeOptions()), ret.id);
-  }
-
-  private normalizeOptions(): NormalizeOptions {
-    return { country: this.config.country, gsSubstitutes: this.config.gsSubstitutes, now: this.now() };
-  }
-
-  /** Writes a sale or return durably; a new record invalidates cached statuses of its codes and wakes the relay. */
-  private async append(rec: NewRecord, id: string): Promise<RecordInfo> {
-    this.checkDocumentSize(rec.body.items.length, id);
-    const { info, created } = await this.store.append(rec);
-    if (created) {
-      for (const it of rec.body.items) this.decider.forget(it.ki);
-      this.emit('record', info);
-      this.relay?.kick();
+  private register(id: string | undefined, what: string): RegisterSetup {
+    if (id !== undefined) {
+      const r = this.registers.get(id);
+      if (!r)
+        throw new SaleError('unknown-register', `Register ${id} is not configured; send one of: ${[...this.registers.keys()].join(', ')}.`, [
+          { field: 'registerId', problem: `names no configured register`, fix: `write one of: ${[...this.registers.keys()].join(', ')}` },
+        ]);
+      return r;
     }
-    return info;
+    if (this.registers.size === 1) return [...this.registers.values()][0];
+    throw invalidSale(what, undefined, [{ field: 'registerId', problem: 'is required: several registers are configured', fix: `write one of: ${[...this.registers.keys()].join(', ')}` }]);
   }
 
-  private checkDocumentSize(n: number, id: string): void {
-    const max = this.tracking.limits.maxCodesPerDocument;
-    if (n > max)
-      throw new StoreError('invalid-sale', `Sale ${id} has ${n} marked items; the tracking system takes at most ${max} per document. Split the receipt.`, { id });
+  /** Channel rules on intake: what the register's channel can take. */
+  private checkForChannel(rec: NewRecord, reg: RegisterSetup, what: string): void {
+    const ch = reg.channel?.name ?? null;
+    if (ch === EXTERNAL) {
+      if (!rec.fiscal)
+        throw invalidSale(what, rec.receipt.id, [
+          { field: 'fiscal', problem: `is required: register ${reg.id} fiscalises in the POS (channel "external")`, fix: 'send the fiscal result of the receipt: { channel, fiscalSign, registrationNumber, dateTime, total, isOffline }' },
+        ]);
+      return;
+    }
+    if (rec.fiscal)
+      throw invalidSale(what, rec.receipt.id, [
+        { field: 'fiscal', problem: `is only for registers whose POS fiscalises itself; register ${reg.id} fiscalises through ${ch ?? 'its channel'}`, fix: 'leave fiscal out: tanba issues the receipt' },
+      ]);
+    if (ch && rec.receipt.legacy)
+      throw invalidSale(what, rec.receipt.id, [
+        {
+          field: 'items',
+          problem: `is the old shape without receipt data; register ${reg.id} issues fiscal receipts through ${ch}, which need names, prices and taxes`,
+          fix: 'send lines: [{ "name": "…", "price": 50000, "quantity": 1, "codes": ["…"], "vatRate": 12 }] instead of items',
+        },
+      ]);
   }
 
-  sale(id: string): Promise<RecordInfo | null> {
-    return this.store.get(id);
+  async recordSale(sale: SaleInput, opts: RecordOptions = {}): Promise<SaleView> {
+    this.guard();
+    const reg = this.register((sale as { registerId?: string })?.registerId, 'sale');
+    const rec = normalizeSale(sale, this.normalizeOptions(reg));
+    this.checkForChannel(rec, reg, 'sale');
+    return this.append(rec, reg, opts);
   }
 
-  /** Local block list (codes and GTINs) the decision consults; load it from an adapter or the operator. */
+  async recordReturn(ret: ReturnInput, opts: RecordOptions = {}): Promise<SaleView> {
+    this.guard();
+    const saleId = typeof (ret as { saleId?: unknown })?.saleId === 'string' ? (ret as { saleId: string }).saleId : '';
+    const prior = this.returnLocks.get(saleId) ?? Promise.resolve();
+    const run = prior.catch(() => undefined).then(() => this.appendReturn(ret, opts));
+    this.returnLocks.set(saleId, run);
+    try {
+      return await run;
+    } finally {
+      if (this.returnLocks.get(saleId) === run) this.returnLocks.delete(saleId);
+    }
+  }
+
+  private async appendReturn(ret: ReturnInput, opts: RecordOptions): Promise<SaleView> {
+    const sale = ret && typeof ret.saleId === 'string' ? await this.outbox.receipt(ret.saleId) : null;
+    const given = (ret as { registerId?: string })?.registerId;
+    const reg = this.register(given ?? (sale && this.registers.has(sale.registerId) ? sale.registerId : undefined), 'return');
+    const rec = normalizeReturn(ret, this.normalizeOptions(reg));
+    if (!sale || sale.type !== 'sale')
+      throw new SaleError('unknown-sale', `Return ${rec.receipt.id} names sale ${rec.receipt.saleId}, which this store does not hold; nothing was saved.`, [
+        { field: 'saleId', problem: 'names no sale recorded here', fix: 'write the id of the sale being returned, as it was sent to POST /v1/sales' },
+      ]);
+    const existing = await this.outbox.get(rec.receipt.id);
+    if (!existing) checkReturnAgainstSale(rec.receipt, sale, (await this.outbox.returnsOf(sale.id)).filter((r) => r.id !== rec.receipt.id));
+    this.checkForChannel(rec, reg, 'return');
+    return this.append(rec, reg, opts);
+  }
+
+  private normalizeOptions(reg: RegisterSetup) {
+    return { country: this.config.country, gsSubstitutes: this.config.gsSubstitutes, now: this.now(), registerId: reg.id, vatRate: reg.vatRate ?? null };
+  }
+
+  /** Writes a receipt durably; a new one invalidates cached statuses of its codes and wakes the relay. */
+  private async append(rec: NewRecord, reg: RegisterSetup, opts: RecordOptions): Promise<SaleView> {
+    const waitMs = Math.max(0, Math.min(opts.waitMs ?? 0, 120_000));
+    // Listen before the append: the relay may fiscalise it before `append` resolves here.
+    const waiter = waitMs > 0 && this.relay ? this.waitFinal(rec.receipt.id, waitMs) : null;
+    try {
+      const { view, created } = await this.outbox.append(rec, reg.channel?.name ?? null);
+      if (created) {
+        for (const l of rec.receipt.lines) for (const c of l.codes) this.decider.forget(c.ki);
+        this.emit('receipt', view);
+        this.relay?.kick();
+      }
+      if (!waiter || FINAL.has(view.state)) return view;
+      const final = await waiter.promise;
+      return final ?? (await this.outbox.get(rec.receipt.id)) ?? view;
+    } finally {
+      waiter?.cancel();
+    }
+  }
+
+  private waitFinal(id: string, ms: number): { promise: Promise<SaleView | null>; cancel: () => void } {
+    let cancel = () => {};
+    const promise = new Promise<SaleView | null>((resolve) => {
+      const onReceipt = (v: SaleView) => {
+        if (v.id === id && (FINAL.has(v.state) || v.deadLetter)) finish(v);
+      };
+      const timer = setTimeout(() => finish(null), ms);
+      const finish = (v: SaleView | null) => {
+        clearTimeout(timer);
+        this.off('receipt', onReceipt);
+        resolve(v);
+      };
+      cancel = () => finish(null);
+      this.on('receipt', onReceipt);
+    });
+    return { promise, cancel };
+  }
+
+  sale(id: string): Promise<SaleView | null> {
+    return this.outbox.get(id);
+  }
+
+  receipts(opts: { which: 'open' | 'all' | 'dead'; limit: number; registerId?: string }): Promise<ListedReceipt[]> {
+    return this.outbox.list(opts);
+  }
+
+  /** Local block list (codes and GTINs) the decision consults. */
   get blockList(): BlockList {
     return this.decider.blockList;
   }
 
-  /** Records the relay gave up on (permanent refusals, rejected documents). */
-  deadLetters(): Promise<StoredRecord[]> {
-    return this.store.deadLetters();
-  }
-
-  /** An operator decided to try a dead letter again. */
-  async retryDeadLetter(id: string): Promise<RecordInfo> {
-    const info = await this.store.retryDeadLetter(id, this.now());
-    this.emit('record', info);
+  async retryDeadLetter(id: string): Promise<SaleView> {
+    const view = await this.outbox.retryDead(id);
+    this.emit('receipt', view);
     this.relay?.kick();
-    return info;
+    return view;
   }
 
   async status(): Promise<TerminalStatus> {
-    const problems: TerminalStatus['problems'] = [];
-    let queue: TerminalStatus['queue'] = { pending: 0, oldestPendingAt: null, deadLetters: 0 };
+    const problems: Problem[] = [];
+    const now = this.now();
+    let stats: Awaited<ReturnType<Outbox['stats']>> | null = null;
     try {
-      const s = await this.store.stats();
-      queue = { pending: s.pending, oldestPendingAt: s.oldestPendingAt, deadLetters: s.deadLetters };
+      stats = await this.outbox.stats();
     } catch (e) {
       problems.push({ code: (e as StoreError).code ?? 'store-io', message: (e as Error).message });
     }
-    const relay = this.relay?.status();
-    const ageLimit = this.config.queueAgeWarningMs ?? 86_400_000;
-    if (queue.oldestPendingAt && this.now() - Date.parse(queue.oldestPendingAt) > ageLimit)
-      problems.push({ code: 'queue-old', message: `Sales have been waiting since ${queue.oldestPendingAt}; check the connection to the tracking system.` });
-    if (queue.deadLetters > 0)
-      problems.push({ code: 'dead-letters', message: `${queue.deadLetters} sale(s) or return(s) need an operator: see the dead-letter list.` });
-    if (relay && relay.lastErrorAt && (!relay.lastSuccessAt || relay.lastErrorAt > relay.lastSuccessAt))
-      problems.push({ code: 'tracking-unreachable', message: `The tracking system is not answering: ${relay.lastError ?? 'unknown error'}.` });
-    let tokenExpiresAt: string | null = null;
-    try {
-      const h = await Promise.race([
-        this.tracking.health(),
-        new Promise<null>((r) => setTimeout(() => r(null), 1000).unref()),
-      ]);
-      tokenExpiresAt = h?.tokenExpiresAt ?? null;
-    } catch {
-      /* reported through the relay's last error */
+    const relayRegs = new Map<string, RegisterState>((this.relay?.status().registers ?? []).map((r) => [r.registerId, r]));
+    const limitH = this.config.autonomousLimitHours ?? 72;
+    const warnH = this.config.autonomousWarningHours ?? 24;
+    const ids = new Set([...this.registers.keys(), ...(stats?.registers.map((r) => r.registerId) ?? [])]);
+    const healthOf = async (id: string): Promise<ChannelHealth | null> => {
+      const h = this.health.get(id);
+      if (!h) return null;
+      return Promise.race([h(), new Promise<null>((r) => setTimeout(() => r(null), 1000).unref())]);
+    };
+    const registers: RegisterStatus[] = await Promise.all(
+      [...ids].sort().map(async (id): Promise<RegisterStatus> => {
+        const setup = this.registers.get(id);
+        const q = stats?.registers.find((r) => r.registerId === id);
+        const rs = relayRegs.get(id);
+        const health = await healthOf(id);
+        const channel = setup?.channel?.name ?? q?.channel ?? null;
+        const oldestUnsentAt = q?.oldestPendingAt ?? null;
+        const autonomousSince = q?.autonomousSince ?? (health?.offline && health.oldestUnsentAt ? health.oldestUnsentAt : null);
+        const clockStart = [oldestUnsentAt, autonomousSince].filter((x): x is string => x !== null).map(Date.parse);
+        const hoursLeft = clockStart.length ? Math.round((limitH - (now - Math.min(...clockStart)) / 3_600_000) * 10) / 10 : null;
+        const failing = rs?.lastErrorAt && (!rs.lastSuccessAt || rs.lastErrorAt > rs.lastSuccessAt) && (q?.pending ?? 0) > 0;
+        const state: RegisterStatus['state'] = !setup?.channel
+          ? 'unconfigured'
+          : rs?.blocked
+            ? 'blocked'
+            : failing
+              ? 'unreachable'
+              : autonomousSince || health?.offline
+                ? 'autonomous'
+                : 'ok';
+        const r: RegisterStatus = {
+          id,
+          channel,
+          state,
+          pending: q?.pending ?? 0,
+          oldestUnsentAt,
+          deadLetters: q?.deadLetters ?? 0,
+          lastSuccessAt: rs?.lastSuccessAt ?? q?.lastFiscalisedAt ?? null,
+          lastErrorAt: rs?.lastErrorAt ?? null,
+          lastError: rs?.lastError ?? null,
+          autonomousSince,
+          hoursLeft,
+          blocked: rs?.blocked ?? null,
+          health,
+        };
+        if (r.blocked) problems.push({ registerId: id, code: 'fiscal-blocked', message: `Register ${id} is blocked (${r.blocked.code}): ${r.blocked.message} Receipts wait and go out in order once it clears.` });
+        else if (state === 'unreachable')
+          problems.push({ registerId: id, code: 'fiscal-unreachable', message: `Register ${id}: the cash register (${channel}) is not answering: ${r.lastError}. ${r.pending} receipt(s) are queued and go out in order when it answers.` });
+        if (state === 'unconfigured' && r.pending > 0)
+          problems.push({ registerId: id, code: 'fiscal-not-configured', message: `Register ${id} has no fiscal channel: ${r.pending} receipt(s) wait. Set registers[].fiscal in the configuration.` });
+        if (hoursLeft !== null && hoursLeft <= warnH)
+          problems.push({
+            registerId: id,
+            code: hoursLeft <= 0 ? 'autonomous-72h-reached' : 'autonomous-72h-near',
+            message: `Register ${id}: ${hoursLeft <= 0 ? `the ${limitH} h autonomous limit is reached` : `${hoursLeft} h left before the ${limitH} h autonomous limit blocks it`}. Restore the internet link to the cash register and the OFD.`,
+          });
+        else if (oldestUnsentAt && now - Date.parse(oldestUnsentAt) > (this.config.queueAgeWarningMs ?? 3_600_000) && state !== 'unconfigured')
+          problems.push({ registerId: id, code: 'queue-old', message: `Register ${id}: receipts have been waiting since ${oldestUnsentAt}.` });
+        if (r.deadLetters > 0) problems.push({ registerId: id, code: 'dead-letters', message: `Register ${id}: ${r.deadLetters} receipt(s) need an operator: see tanba queue list --dead.` });
+        for (const p of health?.problems ?? []) problems.push({ registerId: id, code: p.code, message: `Register ${id}: ${p.message}` });
+        return r;
+      }),
+    );
+    let tracking: TerminalStatus['tracking'] = { configured: Boolean(this.config.tracking), tokenExpiresAt: null, message: null };
+    if (this.config.tracking) {
+      try {
+        const h = await Promise.race([this.config.tracking.health(), new Promise<null>((r) => setTimeout(() => r(null), 1000).unref())]);
+        tracking = { configured: true, tokenExpiresAt: h?.tokenExpiresAt ?? null, message: h?.message ?? null };
+      } catch (e) {
+        tracking = { configured: true, tokenExpiresAt: null, message: e instanceof Error ? e.message : String(e) };
+      }
     }
     const scanners = (this.config.scanners ?? []).map((s) => ({ path: s.source.path, driver: s.source.driver, state: s.state }));
-    for (const s of scanners)
-      if (s.state !== 'connected') problems.push({ code: 'scanner-' + s.state, message: `Scanner ${s.path} is ${s.state}.` });
+    for (const s of scanners) if (s.state !== 'connected') problems.push({ code: 'scanner-' + s.state, message: `Scanner ${s.path} is ${s.state}.` });
     return {
       ready: !this.closed,
       state: problems.length === 0 ? 'ready' : 'degraded',
       problems,
-      queue,
-      tracking: {
-        lastSuccessAt: relay?.lastSuccessAt ?? null,
-        lastErrorAt: relay?.lastErrorAt ?? null,
-        lastError: relay?.lastError ?? null,
-        tokenExpiresAt,
-      },
+      queue: { pending: stats?.pending ?? 0, oldestPendingAt: stats?.oldestPendingAt ?? null, deadLetters: stats?.deadLetters ?? 0 },
+      registers,
+      tracking,
       scanners,
     };
   }
@@ -196,46 +380,19 @@ class TanbaTerminal extends EventEmitter implements Terminal {
     this.closed = true;
     for (const { scanner, fn } of this.scanListeners) scanner.off('scan', fn);
     await this.relay?.stop();
-    if (this.ownsStore) await this.store.close();
-    if (this.ownsTracking) await this.tracking.close?.();
+    if (this.config.ownsParts !== false) {
+      await this.outbox.close().catch(() => undefined);
+      for (const r of this.registers.values()) await r.channel?.close?.().catch(() => undefined);
+      await this.config.tracking?.close?.().catch(() => undefined);
+    }
   }
 }
 
-/** Build a terminal: opens the store, starts the relay (resuming anything left from a restart). */
-export async function createTerminal(config: TerminalConfig): Promise<Terminal & TanbaTerminalExtras> {
-  const now = config.now ?? Date.now;
-  const ownsTracking = !isTrackingSystem(config.tracking);
-  const tracking = isTrackingSystem(config.tracking) ? config.tracking : createTrackingSystem({ now, ...config.tracking } as TrackingConfig);
-  const ownsStore = !isStore(config.store);
-  const store: SaleStore = isStore(config.store)
-    ? config.store
-    : openSqliteStore({ path: join(process.cwd(), 'tanba-sales.db'), now, ...(config.store ?? {}) });
-  try {
-    const decider = createDecider({
-      ...(config.decision ?? {}),
-      tracking,
-      soldHere: store,
-      now,
-      country: config.country,
-      gsSubstitutes: config.gsSubstitutes,
-    });
-    let terminal: TanbaTerminal | null = null;
-    const relay =
-      config.relay?.enabled === false
-        ? null
-        : createRelay({ ...(config.relay ?? {}), store, tracking, now, onChange: (info) => terminal?.emit('record', info) });
-    terminal = new TanbaTerminal(config, tracking, ownsTracking, store, ownsStore, decider, relay, now);
-    await relay?.start();
-    return terminal;
-  } catch (e) {
-    if (ownsStore) await store.close().catch(() => undefined);
-    if (ownsTracking) await tracking.close?.().catch(() => undefined);
-    throw e;
-  }
-}
+export type TanbaTerminal = Terminal & { readonly blockList: BlockList; readonly relay: Relay | null };
 
-export interface TanbaTerminalExtras {
-  readonly blockList: BlockList;
-  deadLetters(): Promise<StoredRecord[]>;
-  retryDeadLetter(id: string): Promise<RecordInfo>;
+/** Compose a terminal from its parts and start its relay (resuming anything left from a restart). */
+export async function createTerminal(config: TerminalConfig): Promise<TanbaTerminal> {
+  const t = new TerminalImpl(config, config.outbox, config.now ?? Date.now);
+  await t.start();
+  return t;
 }

@@ -1,8 +1,8 @@
-/** `tanba queue list | show <id> | retry <id>`: look into the sale log and put dead letters back. */
+/** `tanba queue list | show <id> | retry <id>`: receipts on their way to each cash register, their fiscal state, dead letters. */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { localUrl } from '../../agent/client.js';
-import { type AgentConfig, ConfigError, loadConfig } from '../../agent/config.js';
+import { type AgentConfig, ConfigError, loadConfig, storePath } from '../../agent/config.js';
 const queueOps = () => import('../../agent/queue.js');
 
 interface Common {
@@ -29,26 +29,31 @@ const fail = (e: unknown): void => {
 };
 
 export function registerQueue(program: Command): void {
-  const queue = program.command('queue').description('Sales and returns waiting for the tracking system; dead letters');
+  const queue = program.command('queue').description('Receipts waiting for their cash register, per register; fiscal signs; dead letters');
   const common = (c: Command): Command =>
     c.option('--config <file>', 'agent config file (to find the database and the agent)').option('--db <file>', 'SQLite sale log (default ./tanba.db)').option('--json', 'print JSON');
 
-  common(queue.command('list').description('Records not yet confirmed, dead letters first'))
-    .option('--all', 'include confirmed records')
+  common(queue.command('list').description('Receipts not yet fiscalised, dead letters first, with each register\'s state'))
+    .option('--all', 'include fiscalised receipts')
+    .option('--register <id>', 'only this register')
     .option('--dead', 'only dead letters')
     .option('--limit <n>', 'at most this many rows', '100')
-    .action(async (opts: Common & { all?: boolean; dead?: boolean; limit: string }) => {
+    .action(async (opts: Common & { all?: boolean; dead?: boolean; limit: string; register?: string }) => {
       const c = configFrom(opts);
       if (!c) return;
       try {
         const { listQueue } = await queueOps();
-        const l = await listQueue(resolve(c.db.path), { all: opts.all, deadOnly: opts.dead, limit: Number(opts.limit) || 100 });
+        const l = await listQueue(resolve(storePath(c)), { all: opts.all, deadOnly: opts.dead, limit: Number(opts.limit) || 100, registerId: opts.register });
         if (opts.json) return void process.stdout.write(`${JSON.stringify(l, null, 2)}\n`);
         const counts = Object.entries(l.counts).map(([k, v]) => `${k} ${v}`).join(', ') || 'empty';
         process.stdout.write(`${counts}; ${l.deadLetters} dead letter(s)\n`);
+        for (const g of l.registers)
+          process.stdout.write(
+            `register ${g.registerId} (${g.channel ?? 'no channel'}): ${g.pending} unsent${g.oldestPendingAt ? ` since ${g.oldestPendingAt}` : ''}, ${g.deadLetters} dead, last fiscalised ${g.lastFiscalisedAt ?? 'never'}${g.autonomousSince ? `, autonomous since ${g.autonomousSince}` : ''}\n`,
+          );
         for (const r of l.rows)
           process.stdout.write(
-            `${r.deadLetter ? 'DEAD ' : '     '}${r.type.padEnd(6)} ${r.id.padEnd(24)} ${r.state.padEnd(9)} attempts ${String(r.attempts).padEnd(3)} since ${r.createdAt}${r.nextAttemptAt ? `  next ${r.nextAttemptAt}` : ''}${r.lastError ? `\n       ${r.lastError}` : ''}\n`,
+            `${r.deadLetter ? 'DEAD ' : '     '}${r.type.padEnd(6)} ${r.id.padEnd(24)} ${r.registerId.padEnd(10)} ${r.state.padEnd(10)} attempts ${String(r.attempts).padEnd(3)} since ${r.createdAt}${r.fiscalSign ? `  fiscal sign ${r.fiscalSign}${r.isOffline ? ' (autonomous)' : ''}` : ''}${r.nextAttemptAt ? `  next ${r.nextAttemptAt}` : ''}${r.lastError ? `\n       ${r.lastError}` : ''}\n`,
           );
       } catch (e) {
         fail(e);
@@ -60,7 +65,7 @@ export function registerQueue(program: Command): void {
     if (!c) return;
     try {
       const { showRecord } = await queueOps();
-      const r = await showRecord(resolve(c.db.path), id);
+      const r = await showRecord(resolve(storePath(c)), id);
       if (!r) {
         process.stderr.write(`tanba queue: no sale or return with id "${id}"\n`);
         process.exitCode = 1;
@@ -79,7 +84,7 @@ export function registerQueue(program: Command): void {
       if (!c) return;
       try {
         const { retryRecord } = await queueOps();
-        const r = await retryRecord(resolve(c.db.path), id, { url: localUrl(c.http.host, c.http.port), token: c.http.token });
+        const r = await retryRecord(resolve(storePath(c)), id, { url: localUrl(c.http.host, c.http.port), token: c.http.token });
         process.stdout.write(opts.json ? `${JSON.stringify(r, null, 2)}\n` : `${id}: back in the queue as ${r.info.state} (via the ${r.via})\n`);
       } catch (e) {
         fail(e);

@@ -41,7 +41,11 @@ export function registerStatus(program: Command): void {
           `agent     ${url}  v${s.agent.version}  up ${s.agent.uptimeSeconds}s  ${s.state.toUpperCase()}`,
           ...s.problems.map((p) => `  problem ${p.code}: ${p.message}`),
           `queue     ${s.queue.pending} pending${s.queue.oldestPendingAt ? `, oldest since ${s.queue.oldestPendingAt}` : ''}, ${s.queue.deadLetters} dead letters`,
-          `tracking  ${s.agent.trackingConfigured ? `last success ${s.tracking.lastSuccessAt ?? 'never'}${s.tracking.lastError ? `, last error ${s.tracking.lastError} at ${s.tracking.lastErrorAt}` : ''}` : 'not configured'}`,
+          ...s.registers.map(
+            (r) =>
+              `register  ${r.id} ${r.channel ?? 'no channel'} ${r.state.toUpperCase()}: ${r.pending} unsent${r.oldestUnsentAt ? ` since ${r.oldestUnsentAt}` : ''}${r.hoursLeft !== null ? `, ${r.hoursLeft} h left before the 72 h block` : ''}, ${r.deadLetters} dead${r.lastError && r.state !== 'ok' ? `, last error ${r.lastError}` : ''}`,
+          ),
+          `tracking  ${s.agent.trackingConfigured ? (s.tracking.message ?? 'configured') : 'not configured'}`,
           `token     ${s.tracking.tokenExpiresAt ? `expires ${s.tracking.tokenExpiresAt}` : 'unknown'}`,
           `scanners  ${s.scanners.length ? s.scanners.map((x) => `${x.driver} ${x.path} ${x.state}`).join('; ') : 'none'}`,
         ];

@@ -1,0 +1,39 @@
+/**
+ * One register's `fiscal` configuration → its channel. The schema is the union of the channels'
+ * own schemas (each folder owns its keys); the agent and `openTerminal` validate with it.
+ */
+import { z } from 'zod';
+import { createExternalChannel } from './external.js';
+import { rekassaConfigSchema } from './rekassa/config.js';
+import { createRekassaChannel } from './rekassa/index.js';
+import type { FiscalChannel } from './types.js';
+import { webkassaConfigSchema } from './webkassa/config.js';
+import { createWebkassaChannel } from './webkassa/index.js';
+
+export const externalConfigSchema = z.object({ channel: z.literal('external') }).strict();
+
+export const fiscalConfigSchema = z.discriminatedUnion('channel', [webkassaConfigSchema, rekassaConfigSchema, externalConfigSchema]);
+
+export type FiscalConfig = z.output<typeof fiscalConfigSchema>;
+export type FiscalConfigInput = z.input<typeof fiscalConfigSchema>;
+
+/** The channels a register can be configured with (as `fiscal.channel`). */
+export const FISCAL_CHANNELS = ['webkassa', 'rekassa', 'external'] as const;
+
+export interface ChannelLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export function createChannel(config: FiscalConfig, deps: { logger?: ChannelLogger; now?: () => number } = {}): FiscalChannel {
+  switch (config.channel) {
+    case 'webkassa':
+      return createWebkassaChannel(config, deps);
+    case 'rekassa':
+      return createRekassaChannel(config, deps);
+    case 'external':
+      return createExternalChannel();
+  }
+}

@@ -100,6 +100,8 @@ class TerminalImpl extends EventEmitter implements Terminal {
     private readonly now: () => number,
   ) {
     super();
+    // Every caller waiting for its fiscal result (`waitMs`) listens for `receipt`: many at once is normal.
+    this.setMaxListeners(0);
     if (config.registers.length === 0) throw new Error('createTerminal: configure at least one register');
     for (const r of config.registers) {
       this.registers.set(r.id, r);

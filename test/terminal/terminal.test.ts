@@ -1,21 +1,19 @@
-/** createTerminal end to end: real emulator, real xTrace adapter (built from config), real SQLite file. */
+/** The terminal end to end: real tracking emulator, real xTrace adapter (built from config), real SQLite file; intake rules of receipts. */
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../src/emulator/index.js';
 import type { Decision } from '../../src/decision/types.js';
-import { StoreError } from '../../src/outbox/errors.js';
-import type { RecordInfo } from '../../src/outbox/types.js';
+import { openTerminal, type OpenTerminalOptions } from '../../src/batteries.js';
 import type { ScanEvent, Scanner, ScanSource } from '../../src/scan/types.js';
-import { createTerminal, type TerminalConfig } from '../../src/terminal/terminal.js';
 import { ki, tempDir } from '../outbox/helpers.js';
-import { fastRelay } from '../outbox/fixture.js';
+import { markCode, saleInput } from '../support/receipts.js';
 
 const km = (n: number) => ki(n) + '\x1d93abcd';
 const SELLER = '123456789012';
 
 let emulator: Emulator | null = null;
 let tmp: ReturnType<typeof tempDir> | null = null;
-let terminal: Awaited<ReturnType<typeof createTerminal>> | null = null;
+let terminal: Awaited<ReturnType<typeof openTerminal>> | null = null;
 
 afterEach(async () => {
   await terminal?.close();
@@ -26,7 +24,7 @@ afterEach(async () => {
   tmp = null;
 });
 
-async function start(config: Partial<TerminalConfig> = {}) {
+async function start(config: Partial<OpenTerminalOptions> = {}) {
   emulator = await createEmulator({ seed: 3 });
   emulator.seedCodes([
     ...Array.from({ length: 10 }, (_, i) => ({ code: ki(i), status: 'INTRODUCED', ownerTin: SELLER })),
@@ -36,10 +34,10 @@ async function start(config: Partial<TerminalConfig> = {}) {
     { code: ki(23), status: 'INTRODUCED', ownerTin: '999999999999' },
   ]);
   tmp = tempDir('tanba-terminal-');
-  terminal = await createTerminal({
+  terminal = await openTerminal({
     tracking: { family: 'xtrace', country: 'KZ', baseUrl: emulator.url, login: 'demo', password: 'demo', timeoutMs: 1000, usePrivateCodes: true },
-    store: { path: tmp.file() },
-    relay: { ...fastRelay },
+    store: { kind: 'sqlite', path: tmp.file() },
+    registers: [{ id: 'till-1' }, { id: 'pos-fiscalised', fiscal: { channel: 'external' } }],
     decision: { budgetMs: 1500, timeZone: 'Asia/Almaty', sellerTin: SELLER, checkOwner: true, language: 'en' },
     ...config,
   });
@@ -90,7 +88,8 @@ describe('terminal.check', () => {
     emulator!.setFaults({ latencyMs: 3000 });
     const t0 = performance.now();
     const d = await t.check(km(2));
-    expect(performance.now() - t0).toBeLessThan(250);
+    // The budget plus a margin for a busy 2-core scheduler, far below the 3 s the system takes.
+    expect(performance.now() - t0).toBeLessThan(200 + 800);
     expect(d.verdict).toBe('unknown');
     expect(d.allowed).toBe(true);
   });
@@ -105,64 +104,95 @@ describe('terminal.check', () => {
   });
 
   it('a code sold here is denied before the tracking system knows', async () => {
-    const t = await start({ relay: { enabled: false } });
+    const t = await start();
     expect((await t.check(km(3))).verdict).toBe('allow');
-    await t.recordSale({ id: 'r-1', items: [{ code: km(3), price: 1000 }] });
+    await t.recordSale({ id: 'r-1', registerId: 'till-1', lines: [{ name: 'Cigarettes', price: 1000, codes: [km(3)] }] });
     const d = await t.check(km(3));
     expect(d.verdict).toBe('deny');
     expect(d.reasons.map((r) => r.code)).toEqual(['sold-here']);
   });
 });
 
-describe('terminal sales', () => {
-  it('records, emits state changes, delivers and reports status', async () => {
+describe('terminal intake', () => {
+  const fieldsOf = async (p: Promise<unknown>) => {
+    const e = (await p.catch((x: unknown) => x)) as { code: string; fields: { field: string; problem: string; fix: string }[] };
+    expect(e.code).toBe('invalid-sale');
+    for (const f of e.fields) expect(f.fix.length).toBeGreaterThan(5);
+    return e.fields.map((f) => f.field);
+  };
+
+  it('names every wrong field of a receipt, and stores nothing', async () => {
     const t = await start();
-    const seen: RecordInfo[] = [];
-    t.on('record', (r: RecordInfo) => seen.push(r));
-    const confirmed = event<RecordInfo>(t, 'record', (r) => r.id === 'r-1' && r.state === 'confirmed');
-    const info = await t.recordSale({ id: 'r-1', items: [{ code: km(1), price: 1000 }, { code: km(2), price: 2000, quantity: 1 }], sellerTin: SELLER });
-    expect(info).toMatchObject({ id: 'r-1', type: 'sale', state: 'queued' });
-    await confirmed;
-    expect(seen.map((r) => r.state)).toEqual(['queued', 'sending', 'sent', 'confirmed']);
-    expect((await t.sale('r-1'))?.state).toBe('confirmed');
-    expect(await t.sale('nope')).toBeNull();
-    const docs = emulator!.documents();
-    expect(docs).toHaveLength(1);
-    expect(docs[0].codes.sort()).toEqual([ki(1), ki(2)].sort());
-    expect(emulator!.code(ki(1))?.status).toBe('WITHDRAWN');
-    // now the tracking system itself says sold
-    expect((await t.check(km(1))).reasons.map((r) => r.code)).toContain('already-sold');
-    const st = await t.status();
-    expect(st).toMatchObject({ ready: true, state: 'ready', queue: { pending: 0, deadLetters: 0 } });
-    expect(st.tracking.lastSuccessAt).not.toBeNull();
-    expect(st.tracking.tokenExpiresAt).not.toBeNull();
+    const fields = await fieldsOf(
+      t.recordSale({
+        id: 'bad-1',
+        registerId: 'till-1',
+        lines: [
+          { name: '', price: 100 },
+          { name: 'Shoes', price: -5 },
+          { name: 'Beer', price: 10.5 },
+        ],
+      }),
+    );
+    expect(fields).toEqual(['lines.0.name', 'lines.1.price', 'lines.2.price']);
+    expect(await t.sale('bad-1')).toBeNull();
+  });
+
+  it('refuses code counts that differ from the quantity, codes of two products on a line, bad codes, short payments', async () => {
+    const t = await start();
+    expect(await fieldsOf(t.recordSale({ id: 'bad-2', registerId: 'till-1', lines: [{ name: 'Water', price: 100, quantity: 2, codes: [markCode(1)] }] }))).toEqual(['lines.0.quantity']);
+    expect(await fieldsOf(t.recordSale({ id: 'bad-3', registerId: 'till-1', lines: [{ name: 'Mix', price: 100, quantity: 2, codes: [markCode(2, 1), markCode(3, 2)] }] }))).toEqual(['lines.0.codes']);
+    expect(await fieldsOf(t.recordSale({ id: 'bad-4', registerId: 'till-1', lines: [{ name: 'X', price: 100, codes: ['garbage'] }] }))).toEqual(['lines.0.codes.0']);
+    expect(await fieldsOf(t.recordSale({ id: 'bad-5', registerId: 'till-1', lines: [{ name: 'X', price: 100, quantity: 2, codes: [markCode(4), markCode(4)] }] }))).toEqual(['lines.0.codes.1']);
+    expect(await fieldsOf(t.recordSale({ ...saleInput('bad-6', { n: 5, registerId: 'till-1' }), payments: [{ type: 'card', amount: 1 }] }))).toEqual(['payments']);
+    expect(await fieldsOf(t.recordSale({ id: 'bad-7', lines: [{ name: 'X', price: 1 }] }))).toEqual(['registerId']);
+    await expect(t.recordSale({ id: 'bad-8', registerId: 'till-9', lines: [{ name: 'X', price: 1 }] })).rejects.toMatchObject({ code: 'unknown-register' });
+  });
+
+  it('unmarked lines, weight lines and change from cash are normal', async () => {
+    const t = await start();
+    const v = await t.recordSale({ id: 'ok-1', registerId: 'till-1', lines: [{ name: 'Apples', price: 99_900, quantity: 1.255, unit: '166' }], payments: [{ type: 'cash', amount: 200_000 }] });
+    expect(v).toMatchObject({ state: 'queued', channel: null });
+  });
+
+  it('keeps the old items shape where no receipt data is needed', async () => {
+    const t = await start();
+    const v = await t.recordSale({ id: 'legacy-ok', registerId: 'till-1', items: [{ code: km(6), price: 1000 }] });
+    expect(v.state).toBe('queued');
+    expect((await t.check(km(6))).reasons.map((r) => r.code)).toEqual(['sold-here']);
+  });
+
+  it('a register whose POS fiscalises keeps the reported result and needs it', async () => {
+    const t = await start();
+    const fiscal = { channel: 'webkassa', fiscalSign: '143425020642', registrationNumber: '032600010221', dateTime: '2026-12-01T10:00:00Z', total: 1000, isOffline: false };
+    const v = await t.recordSale({ id: 'ext-1', registerId: 'pos-fiscalised', lines: [{ name: 'X', price: 1000, codes: [km(7)] }], fiscal });
+    expect(v).toMatchObject({ state: 'fiscalised', fiscal });
+    expect(await fieldsOf(t.recordSale({ id: 'ext-2', registerId: 'pos-fiscalised', lines: [{ name: 'X', price: 1000 }] }))).toEqual(['fiscal']);
+    expect(await fieldsOf(t.recordSale({ id: 'ext-3', registerId: 'till-1', lines: [{ name: 'X', price: 1000 }], fiscal }))).toEqual(['fiscal']);
   });
 
   it('is idempotent by id and refuses a different body under the same id', async () => {
-    const t = await start({ relay: { enabled: false } });
-    const a = await t.recordSale({ id: 'r-1', items: [{ code: km(1), price: 1000 }] });
-    const b = await t.recordSale({ id: 'r-1', items: [{ code: km(1), price: 1000 }] });
+    const t = await start();
+    const a = await t.recordSale(saleInput('r-1', { n: 8, registerId: 'till-1' }));
+    const b = await t.recordSale(saleInput('r-1', { n: 8, registerId: 'till-1' }));
     expect(b).toEqual(a);
-    const err = await t.recordSale({ id: 'r-1', items: [{ code: km(1), price: 1500 }] }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(StoreError);
-    expect((err as StoreError).code).toBe('id-conflict');
+    await expect(t.recordSale(saleInput('r-1', { n: 8, registerId: 'till-1', price: 1 }))).rejects.toMatchObject({ code: 'id-conflict' });
   });
 
-  it('refuses a sale with an invalid code, naming the item, and stores nothing', async () => {
-    const t = await start({ relay: { enabled: false } });
-    const err = await t
-      .recordSale({ id: 'r-2', items: [{ code: km(1), price: 1 }, { code: 'garbage', price: 1 }] })
-      .catch((e: unknown) => e);
-    expect((err as StoreError).code).toBe('invalid-item');
-    expect((err as StoreError).message).toMatch(/Item 2/);
-    expect(await t.sale('r-2')).toBeNull();
+  it('reports a register without a channel that holds receipts', async () => {
+    const t = await start();
+    await t.recordSale(saleInput('wait-1', { n: 9, registerId: 'till-1' }));
+    const st = await t.status();
+    expect(st.registers.find((r) => r.id === 'till-1')).toMatchObject({ state: 'unconfigured', pending: 1 });
+    expect(st.problems.map((p) => p.code)).toContain('fiscal-not-configured');
+    expect(st.tracking.tokenExpiresAt).not.toBeNull();
   });
 
   it('after close, calls fail with store-closed', async () => {
-    const t = await start({ relay: { enabled: false } });
+    const t = await start();
     await t.close();
     await t.close(); // idempotent
-    await expect(t.recordSale({ id: 'x', items: [{ code: km(1), price: 1 }] })).rejects.toMatchObject({ code: 'store-closed' });
+    await expect(t.recordSale(saleInput('x', { registerId: 'till-1' }))).rejects.toMatchObject({ code: 'store-closed' });
     await expect(t.check(km(1))).rejects.toMatchObject({ code: 'store-closed' });
   });
 });

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { type FiscalConfig, FISCAL_CHANNELS, fiscalConfigSchema } from '../fiscal/create.js';
-import { type FieldError, schemaKeys, toFieldErrors } from './field-errors.js';
+import { type FieldError, schemaKeys, toFieldErrors } from '../util/field-errors.js';
 
 const tin = z.string().regex(/^\d{9,12}$/);
 

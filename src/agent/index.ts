@@ -24,4 +24,4 @@ export { runDoctor, formatDoctor, type DoctorReport, type DoctorCheck } from './
 export { SimulatedScanner } from './simulated-scanner.js';
 export { runDemo, type DemoOptions, type DemoResult } from './demo.js';
 export { buildOpenApi } from './openapi.js';
-export type { FieldError } from './field-errors.js';
+export type { FieldError } from '../util/field-errors.js';

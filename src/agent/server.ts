@@ -14,7 +14,7 @@ import type { ReturnInput, SaleInput } from '../sale/schema.js';
 import { checkBodySchema, saleParamsSchema, type ErrorBody } from './api-schemas.js';
 import { type AgentConfig, isLoopback } from './config.js';
 import type { EventHub, AgentEvent } from './events.js';
-import { type FieldError, schemaKeys, toFieldErrors } from './field-errors.js';
+import { type FieldError, schemaKeys, toFieldErrors } from '../util/field-errors.js';
 import type { AgentMetrics } from './metrics.js';
 import { isLanguage, localizeDecision } from './localize.js';
 import { buildOpenApi } from './openapi.js';

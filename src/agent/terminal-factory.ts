@@ -13,7 +13,7 @@ import { TrackingError } from '../tracking/errors.js';
 import { createTrackingSystem, trackingConfigSchema, type TrackingConfig } from '../tracking/index.js';
 import type { TrackingHealth, TrackingSystem } from '../tracking/types.js';
 import { type AgentConfig, ConfigError, resolveRegisters, storePath } from './config.js';
-import { toFieldErrors } from './field-errors.js';
+import { toFieldErrors } from '../util/field-errors.js';
 import { openConfiguredScanners } from './scanners.js';
 
 /** Used when no tracking URL is configured: every online call fails fast as "not configured". */

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { parseCode } from '../marking/index.js';
 import type { Country } from '../marking/types.js';
+import { schemaKeys, toFieldErrors } from '../util/field-errors.js';
 import { invalidSale, type SaleProblem } from './errors.js';
 import { MAX_AMOUNT, returnInputSchema, saleInputSchema } from './schema.js';
 import type { Customer, FiscalReceipt, FiscalResult, MarkCode, Payment, ReceiptLine } from './types.js';
@@ -38,26 +39,23 @@ type Parsed = z.output<typeof returnInputSchema> & { saleId?: string };
 
 const hints: Record<string, string> = {
   id: 'write a unique receipt id of printable ASCII, e.g. "till1-000123"',
-  name: 'write the product name as printed on the receipt',
-  price: 'write the unit price in minor units as a whole number, e.g. 50000 for 500.00',
-  quantity: 'write a number above 0 with at most 3 decimals; a marked piece line: the number of codes',
-  codes: 'send the scanned marking codes as strings, one per unit, GS as "\\u001d"',
-  amount: 'write the amount in minor units as a whole number',
-  type: 'write one of the listed values',
-  lines: 'send lines: [{ "name", "price", "quantity", "codes": [...] }]',
-  payments: 'send payments: [{ "type": "cash" | "card" | "mobile", "amount" }] or leave them out for one cash payment of the total',
-  at: 'write an ISO date-time with its offset, e.g. "2026-03-14T12:05:00+05:00"',
-  registerId: 'write the id of a register from the configuration',
   saleId: 'write the id of the sale this return reverses',
+  registerId: 'write the id of a register from the configuration',
+  at: 'write an ISO date-time with its offset, e.g. "2026-03-14T12:05:00+05:00"',
+  lines: 'send lines: [{ "name", "price", "quantity", "codes": [...] }]',
+  'lines.*.name': 'write the product name as printed on the receipt',
+  'lines.*.price': 'write the unit price in minor units as a whole number, e.g. 50000 for 500.00',
+  'lines.*.quantity': 'write a number above 0 with at most 3 decimals; a marked piece line: the number of codes',
+  'lines.*.codes': 'send the scanned marking codes as strings, one per unit, GS as "\\u001d"',
+  'lines.*.codes.*': 'send the code as scanned, GS as "\\u001d"',
+  'items.*.code': 'send the code as scanned, GS as "\\u001d"',
+  'items.*.price': 'write the price in minor units as a whole number',
+  payments: 'send payments: [{ "type": "cash" | "card" | "mobile", "amount" }] or leave them out for one cash payment of the total',
+  'payments.*.amount': 'write the amount in minor units as a whole number',
 };
 
-function zodProblems(issues: readonly z.core.$ZodIssue[]): SaleProblem[] {
-  return issues.slice(0, 50).map((i) => {
-    const field = i.path.length ? i.path.map(String).join('.') : '(root)';
-    const last = [...i.path].reverse().find((p) => typeof p === 'string') as string | undefined;
-    return { field, problem: i.message, fix: (last && hints[last]) ?? 'see the API description (GET /openapi.json)' };
-  });
-}
+const saleKeys = schemaKeys(saleInputSchema as unknown as z.ZodType);
+const returnKeys = schemaKeys(returnInputSchema as unknown as z.ZodType);
 
 /** Round half away from zero to a whole number of minor units. */
 export function lineTotal(price: number, quantity: number): number {
@@ -76,7 +74,7 @@ function normalize(type: 'sale' | 'return', input: unknown, opts: NormalizeOptio
   const what = type === 'sale' ? 'sale' : 'return';
   const r = (type === 'sale' ? saleInputSchema : returnInputSchema).safeParse(input);
   const idGuess = typeof (input as { id?: unknown })?.id === 'string' ? ((input as { id: string }).id).slice(0, 128) : undefined;
-  if (!r.success) throw invalidSale(what, idGuess, zodProblems(r.error.issues));
+  if (!r.success) throw invalidSale(what, idGuess, toFieldErrors(r.error.issues, input, hints, type === 'sale' ? saleKeys : returnKeys, 'field'));
   const s = r.data as Parsed;
   const problems: SaleProblem[] = [];
   const legacy = s.items !== undefined;

@@ -117,6 +117,7 @@ export const saleInputSchema = z
     /** Channel `external` only: the POS fiscalised the sale itself and reports the result. */
     fiscal: fiscalResultSchema.optional(),
   })
+  .strict()
   .superRefine(oneShape)
   .meta({ id: 'SaleRequest' });
 
@@ -127,6 +128,7 @@ export const returnInputSchema = z
     saleId: saleIdSchema,
     fiscal: fiscalResultSchema.optional(),
   })
+  .strict()
   .superRefine(oneShape)
   .meta({ id: 'ReturnRequest' });
 

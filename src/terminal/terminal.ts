@@ -185,9 +185,19 @@ class TerminalImpl extends EventEmitter implements Terminal {
       ]);
   }
 
+  /** The register a receipt names; a body that is wrong in itself is reported as such first. */
+  private registerFor(input: unknown, id: string | undefined, what: 'sale' | 'return'): RegisterSetup {
+    try {
+      return this.register(id, what);
+    } catch (e) {
+      (what === 'sale' ? normalizeSale : normalizeReturn)(input, { now: this.now(), registerId: '(none)' });
+      throw e;
+    }
+  }
+
   async recordSale(sale: SaleInput, opts: RecordOptions = {}): Promise<SaleView> {
     this.guard();
-    const reg = this.register((sale as { registerId?: string })?.registerId, 'sale');
+    const reg = this.registerFor(sale, (sale as { registerId?: string } | null)?.registerId, 'sale');
     const rec = normalizeSale(sale, this.normalizeOptions(reg));
     this.checkForChannel(rec, reg, 'sale');
     return this.append(rec, reg, opts);
@@ -208,13 +218,15 @@ class TerminalImpl extends EventEmitter implements Terminal {
 
   private async appendReturn(ret: ReturnInput, opts: RecordOptions): Promise<SaleView> {
     const sale = ret && typeof ret.saleId === 'string' ? await this.outbox.receipt(ret.saleId) : null;
-    const given = (ret as { registerId?: string })?.registerId;
-    const reg = this.register(given ?? (sale && this.registers.has(sale.registerId) ? sale.registerId : undefined), 'return');
-    const rec = normalizeReturn(ret, this.normalizeOptions(reg));
-    if (!sale || sale.type !== 'sale')
-      throw new SaleError('unknown-sale', `Return ${rec.receipt.id} names sale ${rec.receipt.saleId}, which this store does not hold; nothing was saved.`, [
+    if (!sale || sale.type !== 'sale') {
+      const shape = normalizeReturn(ret, { now: this.now(), registerId: '(none)' });
+      throw new SaleError('unknown-sale', `Return ${shape.receipt.id} names sale ${shape.receipt.saleId}, which this store does not hold; nothing was saved.`, [
         { field: 'saleId', problem: 'names no sale recorded here', fix: 'write the id of the sale being returned, as it was sent to POST /v1/sales' },
       ]);
+    }
+    const given = (ret as { registerId?: string })?.registerId;
+    const reg = this.registerFor(ret, given ?? (this.registers.has(sale.registerId) ? sale.registerId : undefined), 'return');
+    const rec = normalizeReturn(ret, this.normalizeOptions(reg));
     const existing = await this.outbox.get(rec.receipt.id);
     if (!existing) checkReturnAgainstSale(rec.receipt, sale, (await this.outbox.returnsOf(sale.id)).filter((r) => r.id !== rec.receipt.id));
     this.checkForChannel(rec, reg, 'return');

@@ -1,6 +1,7 @@
 /**
  * The agent's HTTP API over real HTTP on loopback, with the real terminal and a real SQLite file
- * (no tracking system configured here: checks are local, sales stay queued — see emulator tests).
+ * (no tracking system and no fiscal channel configured here: checks are local, receipts stay queued —
+ * see the emulator tests and test/terminal/receipts.webkassa.test.ts for delivery).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/agent/config.js';
@@ -10,11 +11,16 @@ import { get, openEvents, post, startTestAgent, type TestAgent } from './helpers
 const rnd = prng(42);
 const codes = Array.from({ length: 12 }, () => waterCode(rnd));
 const shirt = clothesCode(rnd);
+const line = (code: string, price = 100, name = 'Water 0.5 l') => ({ name, price, codes: [code] });
 
 describe('agent HTTP API (no tracking system)', () => {
   let t: TestAgent;
   beforeAll(async () => {
-    t = await startTestAgent({ http: { bodyLimitBytes: 4096 }, sellers: [{ tin: '990140000385', registers: ['till-1'] }, { tin: '990240000112', registers: ['till-2'] }] });
+    t = await startTestAgent({
+      http: { bodyLimitBytes: 4096 },
+      sellers: [{ tin: '990140000385', registers: ['till-1'] }, { tin: '990240000112', registers: ['till-2'] }],
+      registers: [{ id: 'till-1' }, { id: 'till-2' }],
+    });
   });
   afterAll(async () => {
     await t?.stop();
@@ -63,10 +69,10 @@ describe('agent HTTP API (no tracking system)', () => {
   });
 
   it('records a sale (202, on disk) and reports where it is', async () => {
-    const sale = { id: 'S-1', registerId: 'till-1', items: [{ code: codes[1].km, price: 45000 }, { code: shirt.km, price: 990000, quantity: 1 }] };
+    const sale = { id: 'S-1', registerId: 'till-1', lines: [line(codes[1].km, 45000), { ...line(shirt.km, 990000, 'Shirt'), vatRate: 12 }, { name: 'Bag', price: 500 }] };
     const r = await post(`${t.url}/v1/sales`, sale);
     expect(r.status).toBe(202);
-    expect(r.json).toMatchObject({ id: 'S-1', type: 'sale', state: 'queued' });
+    expect(r.json).toMatchObject({ id: 'S-1', type: 'sale', registerId: 'till-1', state: 'queued', fiscal: null, channel: null });
     expect(r.headers.get('location')).toBe('/v1/sales/S-1');
     const g = await get(`${t.url}/v1/sales/S-1`);
     expect(g.status).toBe(200);
@@ -74,10 +80,17 @@ describe('agent HTTP API (no tracking system)', () => {
     const s = await get(`${t.url}/v1/status`);
     expect(s.json.queue.pending).toBeGreaterThanOrEqual(1);
     expect(s.json.queue.oldestPendingAt).not.toBeNull();
+    expect(s.json.registers.find((x: { id: string }) => x.id === 'till-1')).toMatchObject({ state: 'unconfigured', pending: 1, channel: null });
+  });
+
+  it('?wait on a register without a channel answers 202 once on disk', async () => {
+    const r = await post(`${t.url}/v1/sales?wait=50`, { id: 'S-wait', registerId: 'till-2', lines: [{ name: 'Bread', price: 25000 }] });
+    expect(r.status).toBe(202);
+    expect((await post(`${t.url}/v1/sales?wait=abc`, { id: 'S-wait2', registerId: 'till-2', lines: [{ name: 'Bread', price: 1 }] })).json.error.fields[0].field).toBe('wait');
   });
 
   it('makes the sale id idempotent: the same sale twice is one sale; another body under it is refused', async () => {
-    const sale = { id: 'S-2', items: [{ code: codes[2].km, price: 45000 }], registerId: 'till-1' };
+    const sale = { id: 'S-2', lines: [line(codes[2].km, 45000)], registerId: 'till-1' };
     const a = await post(`${t.url}/v1/sales`, sale);
     const b = await post(`${t.url}/v1/sales`, sale);
     expect(a.status).toBe(202);
@@ -86,33 +99,42 @@ describe('agent HTTP API (no tracking system)', () => {
     const before = (await get(`${t.url}/v1/status`)).json.queue.pending;
     await post(`${t.url}/v1/sales`, sale);
     expect((await get(`${t.url}/v1/status`)).json.queue.pending).toBe(before);
-    const c = await post(`${t.url}/v1/sales`, { ...sale, items: [{ code: codes[3].km, price: 1 }] });
+    const c = await post(`${t.url}/v1/sales`, { ...sale, lines: [line(codes[3].km, 1)] });
     expect(c.status).toBe(409);
     expect(c.json.error.code).toBe('id-conflict');
   });
 
   it('concurrent posts of the same sale id make one sale', async () => {
-    const sale = { id: 'S-race', items: [{ code: codes[4].km, price: 100 }], registerId: 'till-2' };
+    const sale = { id: 'S-race', lines: [line(codes[4].km)], registerId: 'till-2' };
     const rs = await Promise.all(Array.from({ length: 8 }, () => post(`${t.url}/v1/sales`, sale)));
     expect(rs.every((r) => r.status === 202)).toBe(true);
     expect(new Set(rs.map((r) => r.json.createdAt)).size).toBe(1);
   });
 
-  it('serves several sellers: the register decides whose sale it is', async () => {
+  it('keeps each receipt on its register; several registers need a registerId', async () => {
     const { showRecord } = await import('../../src/agent/queue.js');
     const { join } = await import('node:path');
-    await post(`${t.url}/v1/sales`, { id: 'S-till2', registerId: 'till-2', items: [{ code: codes[11].km, price: 5 }] });
-    await post(`${t.url}/v1/sales`, { id: 'S-explicit', sellerTin: '990140000385', items: [{ code: codes[11].km, price: 5 }] });
+    await post(`${t.url}/v1/sales`, { id: 'S-till2', registerId: 'till-2', lines: [line(codes[11].km, 5)] });
     const db = join(t.dir, 'tanba.db');
-    expect((await showRecord(db, 'S-till2'))?.body).toMatchObject({ sellerTin: '990240000112', registerId: 'till-2' });
-    expect((await showRecord(db, 'S-1'))?.body).toMatchObject({ sellerTin: '990140000385', registerId: 'till-1' });
-    expect((await showRecord(db, 'S-explicit'))?.body).toMatchObject({ sellerTin: '990140000385' });
+    expect(await showRecord(db, 'S-till2')).toMatchObject({ registerId: 'till-2', receipt: { registerId: 'till-2', total: 5 } });
+    const r = await post(`${t.url}/v1/sales`, { id: 'S-noreg', lines: [{ name: 'Bag', price: 5 }] });
+    expect(r.status).toBe(400);
+    expect(r.json.error.fields[0]).toMatchObject({ field: 'registerId', fix: expect.stringContaining('till-1') });
+    expect((await post(`${t.url}/v1/sales`, { id: 'S-badreg', registerId: 'till-7', lines: [{ name: 'Bag', price: 5 }] })).json.error.code).toBe('unknown-register');
   });
 
-  it('records a return of a sale', async () => {
-    const r = await post(`${t.url}/v1/returns`, { id: 'RET-1', saleId: 'S-1', items: [{ code: codes[1].km, price: 45000 }], registerId: 'till-1' });
+  it('records a return of a sale; a code not in the sale is refused, naming it', async () => {
+    const r = await post(`${t.url}/v1/returns`, { id: 'RET-1', saleId: 'S-1', lines: [line(codes[1].km, 45000)] });
     expect(r.status).toBe(202);
-    expect(r.json).toMatchObject({ id: 'RET-1', type: 'return', saleId: 'S-1' });
+    expect(r.json).toMatchObject({ id: 'RET-1', type: 'return', saleId: 'S-1', registerId: 'till-1' });
+    const again = await post(`${t.url}/v1/returns`, { id: 'RET-2', saleId: 'S-1', lines: [line(codes[1].km, 45000)] });
+    expect(again.status).toBe(400);
+    expect(again.json.error.fields[0]).toMatchObject({ field: 'lines.0.codes.0', problem: expect.stringContaining('already returned') });
+    const other = await post(`${t.url}/v1/returns`, { id: 'RET-3', saleId: 'S-1', lines: [line(codes[9].km, 45000)] });
+    expect(other.json.error.fields[0].problem).toContain('was not sold');
+    const none = await post(`${t.url}/v1/returns`, { id: 'RET-4', saleId: 'S-none', lines: [line(codes[9].km, 45000)] });
+    expect(none.status).toBe(404);
+    expect(none.json.error.code).toBe('unknown-sale');
   });
 
   it('404 for a sale it never saw', async () => {
@@ -121,19 +143,17 @@ describe('agent HTTP API (no tracking system)', () => {
     expect(r.json.error.code).toBe('sale-not-found');
   });
 
-  it('422 for a sale with an invalid marking code, naming the item', async () => {
-    const r = await post(`${t.url}/v1/sales`, { id: 'S-bad', items: [{ code: codes[5].km, price: 1 }, { code: 'hello', price: 1 }] });
-    expect(r.status).toBe(422);
-    expect(r.json.error.code).toBe('invalid-item');
-    expect(r.json.error.message).toMatch(/item|1|2/);
+  it('400 invalid-sale for a sale with an invalid marking code, naming the line and code', async () => {
+    const r = await post(`${t.url}/v1/sales`, { id: 'S-bad', registerId: 'till-1', lines: [line(codes[5].km, 1), line('hello', 1)] });
+    expect(r.status).toBe(400);
+    expect(r.json.error.code).toBe('invalid-sale');
+    expect(r.json.error.fields).toEqual([expect.objectContaining({ field: 'lines.1.codes.0', problem: expect.stringContaining('not a valid marking code') })]);
     expect((await get(`${t.url}/v1/sales/S-bad`)).status).toBe(404);
   });
 
-  it('422 for a seller that is not configured', async () => {
-    const r = await post(`${t.url}/v1/sales`, { id: 'S-seller', sellerTin: '123456789012', items: [{ code: codes[6].km, price: 1 }] });
-    expect(r.status).toBe(422);
-    expect(r.json.error.code).toBe('unknown-seller');
-    expect(r.json.error.fields[0].field).toBe('sellerTin');
+  it('the old items shape still works on a register without a fiscal channel', async () => {
+    const r = await post(`${t.url}/v1/sales`, { id: 'S-legacy', registerId: 'till-1', items: [{ code: codes[6].km, price: 1 }] });
+    expect(r.status).toBe(202);
   });
 
   describe('bad input → 4xx naming the field', () => {
@@ -155,19 +175,21 @@ describe('agent HTTP API (no tracking system)', () => {
       expect(r.json.error.fields).toEqual([expect.objectContaining({ field: 'code', problem: expect.stringContaining('expected string') })]);
     });
     it('nested wrong type and missing field', async () => {
-      const r = await post(`${t.url}/v1/sales`, { id: 'S-x', items: [{ code: codes[7].km, price: '12.50' }, { price: 5 }] });
+      const r = await post(`${t.url}/v1/sales`, { id: 'S-x', registerId: 'till-1', lines: [{ name: 'A', price: '12.50' }, { price: 5 }] });
       expect(r.status).toBe(400);
       const fields = r.json.error.fields.map((f: { field: string }) => f.field);
-      expect(fields).toContain('items.0.price');
-      expect(fields).toContain('items.1.code');
-      expect(r.json.error.fields.find((f: { field: string }) => f.field === 'items.1.code').problem).toBe('is missing');
+      expect(fields).toContain('lines.0.price');
+      expect(fields).toContain('lines.1.name');
+      expect(r.json.error.fields.find((f: { field: string }) => f.field === 'lines.1.name').problem).toBe('is missing');
     });
     it('a negative price, a fractional quantity, an empty item list', async () => {
-      const r = await post(`${t.url}/v1/sales`, { id: 'S-y', items: [] });
+      const r = await post(`${t.url}/v1/sales`, { id: 'S-y', registerId: 'till-1', lines: [] });
       expect(r.status).toBe(400);
-      expect(r.json.error.fields[0].field).toBe('items');
-      const r2 = await post(`${t.url}/v1/sales`, { id: 'S-y', items: [{ code: codes[7].km, price: -1, quantity: 1.5 }] });
-      expect(r2.json.error.fields.map((f: { field: string }) => f.field).sort()).toEqual(['items.0.price', 'items.0.quantity']);
+      expect(r.json.error.fields[0].field).toBe('lines');
+      const r2 = await post(`${t.url}/v1/sales`, { id: 'S-y', registerId: 'till-1', lines: [{ name: 'A', price: -1, quantity: 1.0005 }] });
+      expect(r2.json.error.fields.map((f: { field: string }) => f.field).sort()).toEqual(['lines.0.price', 'lines.0.quantity']);
+      const r3 = await post(`${t.url}/v1/sales`, { id: 'S-y', registerId: 'till-1', line: [] });
+      expect(r3.json.error.fields.find((f: { field: string }) => f.field === 'line')).toMatchObject({ problem: 'is not a known field', fix: 'rename it to "lines"' });
     });
     it('an unknown field, with a hint', async () => {
       const r = await post(`${t.url}/v1/codes/check`, { code: codes[8].km, prise: 100 });
@@ -180,7 +202,7 @@ describe('agent HTTP API (no tracking system)', () => {
       expect(r.json.error.fields[0].field).toBe('(root)');
     });
     it('oversize body → 413', async () => {
-      const r = await post(`${t.url}/v1/sales`, { id: 'S-big', items: Array.from({ length: 200 }, () => ({ code: codes[9].km, price: 1 })) });
+      const r = await post(`${t.url}/v1/sales`, { id: 'S-big', registerId: 'till-1', lines: Array.from({ length: 200 }, () => line(codes[9].km)) });
       expect(r.status).toBe(413);
       expect(r.json.error.code).toBe('body-too-large');
     });
@@ -217,13 +239,13 @@ describe('agent HTTP API (no tracking system)', () => {
   });
 
   it('answers exactly what the OpenAPI document says (responses against the same schemas, no undocumented fields)', async () => {
-    const { decisionSchema, recordInfoSchema, statusSchema, parseResultSchema, errorBodySchema } = await import('../../src/agent/api-schemas.js');
+    const { decisionSchema, saleViewSchema, statusSchema, parseResultSchema, errorBodySchema } = await import('../../src/agent/api-schemas.js');
     const d = await post(`${t.url}/v1/codes/check`, { code: codes[3].km });
     decisionSchema.strict().parse(d.json);
     parseResultSchema.strict().parse(d.json.code);
-    const s = await post(`${t.url}/v1/sales`, { id: 'S-doc', items: [{ code: codes[3].km, price: 1 }] });
-    recordInfoSchema.strict().parse(s.json);
-    recordInfoSchema.strict().parse((await get(`${t.url}/v1/sales/S-doc`)).json);
+    const s = await post(`${t.url}/v1/sales`, { id: 'S-doc', registerId: 'till-2', lines: [line(codes[3].km, 1)] });
+    saleViewSchema.strict().parse(s.json);
+    saleViewSchema.strict().parse((await get(`${t.url}/v1/sales/S-doc`)).json);
     statusSchema.strict().parse((await get(`${t.url}/v1/status`)).json);
     errorBodySchema.strict().parse((await post(`${t.url}/v1/sales`, { id: 'S-doc' })).json);
   });
@@ -234,7 +256,9 @@ describe('agent HTTP API (no tracking system)', () => {
     expect(r.json.openapi).toBe('3.1.0');
     expect(Object.keys(r.json.paths)).toEqual(expect.arrayContaining(['/v1/codes/check', '/v1/sales', '/v1/returns', '/v1/sales/{id}', '/v1/status', '/v1/events', '/metrics']));
     const sale = r.json.components.schemas.SaleRequest;
-    expect(sale.required).toEqual(expect.arrayContaining(['id', 'items']));
+    expect(sale.required).toEqual(['id']);
+    expect(sale.properties.lines.items.$ref).toBe('#/components/schemas/SaleLine');
+    expect(r.json.components.schemas.SaleLine.required).toEqual(['name', 'price']);
     expect(sale.additionalProperties).toBe(false);
     expect(r.json.components.schemas.Decision.properties.verdict.enum).toEqual(['allow', 'deny', 'unknown']);
   });
@@ -244,12 +268,14 @@ describe('agent HTTP API (no tracking system)', () => {
     expect(r.status).toBe(200);
     expect(r.text).toMatch(/^tanba_queue_depth \d+$/m);
     expect(Number(/^tanba_queue_depth (\d+)$/m.exec(r.text)![1])).toBeGreaterThanOrEqual(3);
-    expect(r.text).toMatch(/^tanba_queue_oldest_pending_age_seconds [\d.e+-]+$/m);
+    expect(r.text).toMatch(/^tanba_fiscal_oldest_unsent_age_seconds\{register="till-1",channel="none"\} [\d.e+-]+$/m);
+    expect(r.text).toMatch(/^tanba_fiscal_queue_depth\{register="till-1",channel="none"\} [1-9]\d*$/m);
     expect(r.text).toMatch(/^tanba_checks_total\{verdict="unknown",source="\w+"\} [1-9]\d*$/m);
     expect(r.text).toMatch(/^tanba_checks_total\{verdict="deny",source="\w+"\} [1-9]\d*$/m);
     expect(r.text).toMatch(/^tanba_tracking_token_ttl_seconds -1$/m);
     expect(r.text).toMatch(/^tanba_scanners_connected 0$/m);
-    expect(r.text).toContain('tanba_send_failures_total');
+    expect(r.text).toContain('tanba_fiscal_send_failures_total');
+    expect(r.text).toMatch(/^tanba_receipts_total\{register="till-1",type="sale",state="queued"\} [1-9]\d*$/m);
     expect(r.text).toMatch(/^tanba_ready 0$/m); // no tracking system: degraded
   });
 
@@ -261,8 +287,8 @@ describe('agent HTTP API (no tracking system)', () => {
       await post(`${t.url}/v1/codes/check`, { code: codes[10].km });
       const d = await es.next((e) => e.event === 'decision' && e.data.code.ki === codes[10].ki);
       expect(d.data.verdict).toBe('unknown');
-      await post(`${t.url}/v1/sales`, { id: 'S-sse', items: [{ code: codes[10].km, price: 10 }] });
-      const rec = await es.next((e) => e.event === 'record' && e.data.id === 'S-sse');
+      await post(`${t.url}/v1/sales`, { id: 'S-sse', registerId: 'till-1', lines: [line(codes[10].km, 10)] });
+      const rec = await es.next((e) => e.event === 'receipt' && e.data.id === 'S-sse');
       expect(rec.data.state).toBe('queued');
       const st = await es.next((e) => e.event === 'status' && e.data.queue.pending >= 4);
       expect(st.data.queue.oldestPendingAt).not.toBeNull();
@@ -321,7 +347,7 @@ describe('agent lifecycle', () => {
     const t1 = await startTestAgent({}, {});
     const dir = t1.dir;
     const es = await openEvents(`${t1.url}/v1/events`);
-    const r = await post(`${t1.url}/v1/sales`, { id: 'S-keep', items: [{ code: codes[0].km, price: 1 }] });
+    const r = await post(`${t1.url}/v1/sales`, { id: 'S-keep', lines: [line(codes[0].km, 1)] });
     expect(r.status).toBe(202);
     await t1.agent.close();
     await t1.agent.terminal.close();

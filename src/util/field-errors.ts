@@ -1,4 +1,6 @@
 /**
+ * util/ — small pure helpers shared by the edges (no I/O).
+ *
  * Turns zod issues into field-by-field mistakes a person can act on: which field, what is wrong,
  * and what to write instead. Used for the config file and for HTTP bodies alike.
  */

@@ -91,6 +91,7 @@ describe('tanba CLI', () => {
       const st = await run(['status', '--url', a.url], { cwd: dir });
       expect(st.stdout).toContain(a.url);
       expect(st.stdout).toMatch(/queue\s+\d+ pending/);
+      expect(st.stdout).toMatch(/register\s+default no channel UNCONFIGURED: 1 unsent/);
       expect([0, 1]).toContain(st.code);
     } finally {
       a.proc.kill('SIGTERM');
@@ -104,7 +105,8 @@ describe('tanba CLI', () => {
     const l = await run(['queue', 'list', '--all', '--db', join(dir, 'flag.db')], { cwd: dir });
     expect(l.code).toBe(0);
     expect(l.stdout).toMatch(/dead letter\(s\)/);
-    expect(l.stdout).toMatch(/sale\s+CLI-1\s+(queued|sending|sent|confirmed|unknown)/);
+    expect(l.stdout).toMatch(/register default \(no channel\): 1 unsent/);
+    expect(l.stdout).toMatch(/sale\s+CLI-1\s+default\s+queued/);
     const missing = await run(['queue', 'show', 'nope', '--db', join(dir, 'flag.db')], { cwd: dir });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no sale or return with id "nope"');

@@ -141,7 +141,7 @@ export const agentConfigSchema = z
     });
     const regs = c.registers.length ? c.registers : [{ id: 'default', fiscal: undefined }];
     regs.forEach((r, i) => {
-      const merged = { ...c.fiscal, ...(r.fiscal ?? {}) };
+      const merged = mergeFiscal(c.fiscal, r.fiscal);
       if (Object.keys(merged).length === 0) return;
       const at = c.registers.length ? ['registers', i, 'fiscal'] : ['fiscal'];
       if (typeof merged.channel !== 'string' || !(FISCAL_CHANNELS as readonly string[]).includes(merged.channel)) {
@@ -149,7 +149,8 @@ export const agentConfigSchema = z
         return;
       }
       const p = fiscalConfigSchema.safeParse(merged);
-      if (!p.success) for (const iss of p.error.issues) ctx.addIssue({ code: 'custom', path: [...at, ...iss.path.map((x) => (typeof x === 'symbol' ? String(x) : x))], message: iss.message });
+      // Passed on as they are (unknown keys stay unknown keys), under the register's path.
+      if (!p.success) for (const iss of p.error.issues) ctx.addIssue({ ...(iss as unknown as z.core.$ZodIssueCustom), path: [...at, ...iss.path.map((x) => (typeof x === 'symbol' ? String(x) : x))] });
     });
     if (!isLoopback(c.http.host) && !c.http.token) {
       ctx.addIssue({
@@ -397,6 +398,15 @@ export function redactConfig(c: AgentConfig): Record<string, unknown> {
   return copy;
 }
 
+/**
+ * A register's channel settings: the top-level `fiscal` extended by the register's own. A register
+ * that names another channel than the top level stands on its own settings.
+ */
+function mergeFiscal(base: Record<string, unknown>, own: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (own?.channel !== undefined && base.channel !== undefined && own.channel !== base.channel) return { ...own };
+  return { ...base, ...(own ?? {}) };
+}
+
 export interface ResolvedRegister {
   id: string;
   sellerTin: string | null;
@@ -409,7 +419,7 @@ export interface ResolvedRegister {
 export function resolveRegisters(c: AgentConfig): ResolvedRegister[] {
   const regs = c.registers.length ? c.registers : [{ id: 'default', sellerTin: undefined, vatRate: undefined, fiscal: undefined }];
   return regs.map((r) => {
-    const merged = { ...c.fiscal, ...(r.fiscal ?? {}) };
+    const merged = mergeFiscal(c.fiscal, r.fiscal);
     return {
       id: r.id,
       sellerTin: r.sellerTin ?? c.sellers.find((s) => s.registers.includes(r.id))?.tin ?? c.sellers[0]?.tin ?? null,

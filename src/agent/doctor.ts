@@ -1,18 +1,20 @@
 /**
  * `tanba doctor`: checks an installation one part at a time — config, database, disk, clock,
- * tracking reachability and token, scanners, the running agent — each with a verdict and what to do.
+ * tracking reachability and token, each register's fiscal channel (reachable, credentials, shift,
+ * license, autonomous mode), scanners, the running agent — each with a verdict and what to do.
  */
 import { accessSync, constants, existsSync, statSync, statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ListDevicesOptions } from '../../drivers/discovery.js';
 import { AgentClient, localUrl } from './client.js';
-import { type AgentConfig, ConfigError, type ConfigFlags, loadConfig } from './config.js';
+import { createChannel } from '../fiscal/create.js';
+import { type AgentConfig, ConfigError, type ConfigFlags, loadConfig, resolveRegisters, storePath } from './config.js';
 
 export type Verdict = 'ok' | 'warn' | 'fail' | 'skip';
 
 export interface DoctorCheck {
-  /** Stable name: config, database, disk, clock, tracking, token, scanners, agent. */
+  /** Stable name: config, database, disk, clock, tracking, token, fiscal:<register>, scanners, agent. */
   name: string;
   verdict: Verdict;
   /** What was found. */
@@ -57,17 +59,18 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
     });
   }
   if (!config) {
-    for (const name of ['database', 'disk', 'clock', 'tracking', 'token', 'scanners', 'agent'])
+    for (const name of ['database', 'disk', 'clock', 'tracking', 'token', 'fiscal', 'scanners', 'agent'])
       checks.push({ name, verdict: 'skip', detail: 'not checked: the configuration must be fixed first' });
     return { ok: false, checks };
   }
 
-  checks.push(checkDatabase(resolve(cwd, config.db.path)));
-  checks.push(checkDisk(dirname(resolve(cwd, config.db.path))));
+  checks.push(checkDatabase(resolve(cwd, storePath(config))));
+  checks.push(checkDisk(dirname(resolve(cwd, storePath(config)))));
   const timeoutMs = opts.timeoutMs ?? 5000;
   const net = await checkTracking(config, timeoutMs);
   checks.push(net.clock, net.reach);
   checks.push(await checkToken(config, net.reachable, opts.trackingHealth));
+  checks.push(...(await checkFiscal(config, timeoutMs)));
   checks.push(await checkScanners(config, opts.discovery));
   checks.push(await checkAgent(config, timeoutMs));
   return { ok: checks.every((c) => c.verdict !== 'fail'), checks };
@@ -107,6 +110,47 @@ function checkDatabase(path: string): DoctorCheck {
   }
 }
 
+/** Each register's cash register: asked through its own channel (the same client the agent uses). */
+async function checkFiscal(config: AgentConfig, timeoutMs: number): Promise<DoctorCheck[]> {
+  const regs = resolveRegisters(config);
+  return Promise.all(
+    regs.map(async (r): Promise<DoctorCheck> => {
+      const name = `fiscal:${r.id}`;
+      if (!r.fiscal)
+        return {
+          name,
+          verdict: 'warn',
+          detail: `register ${r.id} has no fiscal channel: its receipts are kept and wait`,
+          fix: 'set fiscal (or registers[].fiscal) to { "channel": "webkassa" | "rekassa" | "external", … } in the configuration',
+        };
+      if (r.fiscal.channel === 'external') return { name, verdict: 'ok', detail: `register ${r.id}: the POS fiscalises itself (channel external) and reports each result` };
+      const ch = createChannel(r.fiscal);
+      try {
+        const h = await Promise.race([ch.health(), new Promise<null>((res) => setTimeout(() => res(null), timeoutMs).unref())]);
+        if (!h) return { name, verdict: 'fail', detail: `register ${r.id}: ${r.fiscal.channel} at ${r.fiscal.url} did not answer within ${timeoutMs} ms`, fix: 'check the internet link and fiscal.url' };
+        const what = h.problems.map((p) => `${p.code}: ${p.message}`).join('; ');
+        const shift = h.shift?.openedAt ? `; shift ${h.shift.number ?? ''} open since ${h.shift.openedAt}` : '';
+        if (!h.ok) return { name, verdict: 'fail', detail: `register ${r.id}: ${r.fiscal.channel} ${what || 'is not usable'}`, fix: fixFor(h.problems.map((p) => p.code)) };
+        if (h.offline || h.problems.length)
+          return { name, verdict: 'warn', detail: `register ${r.id}: ${r.fiscal.channel} answers${h.offline ? ', working autonomously (no OFD link)' : ''}${what ? `; ${what}` : ''}${shift}`, fix: fixFor(h.problems.map((p) => p.code)) };
+        return { name, verdict: 'ok', detail: `register ${r.id}: ${r.fiscal.channel} at ${r.fiscal.url} answers, credentials accepted${shift}` };
+      } finally {
+        await ch.close?.().catch(() => undefined);
+      }
+    }),
+  );
+}
+
+function fixFor(codes: string[]): string {
+  const c = codes.join(' ');
+  if (/auth|login|credential|-1\b|webkassa-1\b|rekassa-(401|403)/.test(c)) return 'check fiscal.login, fiscal.password (TANBA_FISCAL_PASSWORD) and fiscal.apiKey (TANBA_FISCAL_API_KEY)';
+  if (/licen/.test(c)) return 'renew the cash register licence with the provider';
+  if (/72|offline|autonom|18\b/.test(c)) return 'restore the internet link of the cash register to its OFD (or pay the OFD); receipts wait and go out in order';
+  if (/block/.test(c)) return 'the cash register is blocked: contact the cash register provider or the OFD';
+  if (/shift/.test(c)) return 'close the shift (Z report) in the cash register service';
+  return 'see the message; `tanba status` shows the register state while the agent runs';
+}
+
 function checkDisk(dir: string): DoctorCheck {
   try {
     const s = statfsSync(existsSync(dir) ? dir : '.');
@@ -128,7 +172,7 @@ async function checkTracking(config: AgentConfig, timeoutMs: number): Promise<{ 
       reach: {
         name: 'tracking',
         verdict: 'warn',
-        detail: 'no tracking system configured: checks are local only and sales stay queued',
+        detail: 'no tracking system configured: codes are checked on local knowledge only',
         fix: 'set tracking.url (or --tracking-url / TANBA_TRACKING_URL) and the credentials',
       },
       reachable: false,

@@ -92,3 +92,43 @@ describe('agent config', () => {
     expect(shown).toContain('[redacted]');
   });
 });
+
+describe('config: registers and their fiscal channels', () => {
+  const base = { channel: 'webkassa', url: 'https://devkkm.webkassa.kz', login: 'cashier@shop.kz', cashbox: 'SWK00033717' };
+
+  it('registers extend the top-level fiscal; secrets come from the environment and are redacted', async () => {
+    const { resolveRegisters, redactConfig } = await import('../../src/agent/config.js');
+    const c = loadConfig({ env: { TANBA_FISCAL_PASSWORD: 'pw-secret', TANBA_FISCAL_API_KEY: 'WKD-secret' }, file: { fiscal: base, registers: [{ id: 'till-1' }, { id: 'till-2', fiscal: { cashbox: 'SWK00033718' } }] } });
+    const regs = resolveRegisters(c);
+    expect(regs.map((r) => [r.id, r.fiscal?.channel, (r.fiscal as { cashbox?: string }).cashbox, (r.fiscal as { password?: string }).password])).toEqual([
+      ['till-1', 'webkassa', 'SWK00033717', 'pw-secret'],
+      ['till-2', 'webkassa', 'SWK00033718', 'pw-secret'],
+    ]);
+    const red = JSON.stringify(redactConfig(c));
+    expect(red).not.toContain('pw-secret');
+    expect(red).not.toContain('WKD-secret');
+  });
+
+  it('names the register and the field of every channel mistake', () => {
+    let err: unknown;
+    try {
+      loadConfig({ env: {}, file: { fiscal: base, registers: [{ id: 'till-1' }, { id: 'till-2', fiscal: { channel: 'webkasa' } }, { id: 'till-1' }] } });
+    } catch (e) {
+      err = e;
+    }
+    const fields = (err as { issues: { field: string }[] }).issues.map((i) => i.field);
+    expect(fields).toEqual(expect.arrayContaining(['registers.0.fiscal.password', 'registers.0.fiscal.apiKey', 'registers.1.fiscal.channel', 'registers.2.id']));
+  });
+
+  it('no registers: one register "default" with the top-level channel; none at all: no channel', async () => {
+    const { resolveRegisters } = await import('../../src/agent/config.js');
+    expect(resolveRegisters(loadConfig({ env: {}, file: {} }))).toEqual([{ id: 'default', sellerTin: null, vatRate: null, fiscal: null }]);
+    expect(resolveRegisters(loadConfig({ env: {}, file: { fiscal: { channel: 'external' } } }))[0].fiscal).toEqual({ channel: 'external' });
+  });
+
+  it('the tracking family follows the country', () => {
+    expect(loadConfig({ env: {}, file: { country: 'RU' } }).tracking.family).toBe('true-api');
+    expect(loadConfig({ env: {}, file: { country: 'UZ' } }).tracking.family).toBe('xtrace');
+    expect(loadConfig({ env: {}, file: {} }).tracking.family).toBe('xtrace');
+  });
+});

@@ -26,3 +26,35 @@ describe('doctor: scanners', () => {
     expect(r.checks.find((c) => c.name === 'agent')).toMatchObject({ verdict: 'skip' });
   });
 });
+
+describe('doctor: fiscal channels', () => {
+  it('checks each register through its channel: reachable with good credentials, refused credentials, no channel', async () => {
+    const { createWebkassaEmulator } = await import('../../src/emulator/webkassa/index.js');
+    const emu = await createWebkassaEmulator();
+    try {
+      const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+      const { join } = await import('node:path');
+      const { tmpdir } = await import('node:os');
+      const dir = mkdtempSync(join(tmpdir(), 'tanba-doctor-'));
+      const file = join(dir, 'agent.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          fiscal: { channel: 'webkassa', url: emu.url, apiKey: 'WKD-demo', login: 'demo@webkassa.kz', cashbox: 'SWK00000001' },
+          registers: [{ id: 'good', fiscal: { password: 'demo' } }, { id: 'wrong-password', fiscal: { password: 'nope' } }, { id: 'pos', fiscal: { channel: 'external' } }],
+        }),
+      );
+      const r = await runDoctor({ env: {}, flags: { config: file, port: '0' }, discovery: { serialList: async () => [], hidList: async () => [] } });
+      rmSync(dir, { recursive: true, force: true });
+      expect(r.checks.find((c) => c.name === 'fiscal:good')).toMatchObject({ verdict: 'ok', detail: expect.stringContaining('credentials accepted') });
+      const bad = r.checks.find((c) => c.name === 'fiscal:wrong-password')!;
+      expect(bad.verdict).toBe('fail');
+      expect(bad.fix).toContain('fiscal.password');
+      expect(r.checks.find((c) => c.name === 'fiscal:pos')).toMatchObject({ verdict: 'ok' });
+      expect(JSON.stringify(r)).not.toContain('"demo"');
+      expect(r.ok).toBe(false);
+    } finally {
+      await emu.close();
+    }
+  });
+});

@@ -77,9 +77,10 @@ describe('agent config', () => {
     expect(issues(() => loadConfig({ env: {}, flags: { config: join(dir, 'arr.json') } }))[0].problem).toContain('top level must be an object');
   });
 
-  it('the shipped example config is valid (with the password from the environment)', () => {
+  it('the shipped example config is valid (with the passwords and key from the environment)', () => {
     const example = join(import.meta.dirname, '../../src/agent/service/agent.example.json');
-    const c = loadConfig({ env: { TANBA_TRACKING_PASSWORD: 'from-env' }, flags: { config: example } });
+    const c = loadConfig({ env: { TANBA_TRACKING_PASSWORD: 'from-env', TANBA_FISCAL_PASSWORD: 'pw', TANBA_FISCAL_API_KEY: 'WKD-x' }, flags: { config: example } });
+    expect(c.registers.map((r) => r.id)).toEqual(['till-1', 'till-2']);
     expect(c.tracking).toMatchObject({ family: 'xtrace', login: 'store-login', password: 'from-env' });
     expect(c.sellers[0].registers).toEqual(['till-1', 'till-2']);
   });

@@ -1,5 +1,5 @@
 /**
- * The agent's logger: pino JSON lines, tokens and passwords redacted, rotated files via pino-roll
+ * The agent's logger: pino JSON lines, tokens, passwords and customer contacts redacted, rotated files via pino-roll
  * when `log.file` is set (otherwise stderr, so stdout stays for the CLI's own output).
  */
 import { pino, type Logger } from 'pino';
@@ -22,6 +22,22 @@ export const redactPaths = [
   'config.http.token',
   'config.tracking.password',
   'config.tracking.apiKey',
+  'config.fiscal.password',
+  'config.fiscal.apiKey',
+  'config.registers[*].fiscal.password',
+  'config.registers[*].fiscal.apiKey',
+  // Customer contacts of e-receipts: personal data, never in a log line.
+  'customer',
+  '*.customer',
+  '*.*.customer',
+  'CustomerEmail',
+  'CustomerPhone',
+  'CustomerXin',
+  '*.CustomerEmail',
+  '*.CustomerPhone',
+  '*.CustomerXin',
+  'extensionOptions',
+  '*.extensionOptions',
 ];
 
 const transports = new WeakMap<Logger, { end(): void; once(event: 'close', fn: () => void): unknown }>();

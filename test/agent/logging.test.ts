@@ -46,3 +46,37 @@ describe('agent logging', () => {
     expect(text).not.toContain('tracking-password-xyz');
   });
 });
+
+describe('agent logging of receipts', () => {
+  it('at trace level, a sale with e-receipt contacts through Webkassa leaves no contact, password or API key in the log', async () => {
+    const { createWebkassaEmulator } = await import('../../src/emulator/webkassa/index.js');
+    const { saleInput } = await import('../support/receipts.js');
+    const emu = await createWebkassaEmulator({ apiKeys: ['WKD-secret-key'] });
+    const sink = new PassThrough();
+    let out = '';
+    sink.on('data', (d: Buffer) => (out += d.toString()));
+    const config = defaultConfig({
+      http: { port: 0 },
+      db: { path: join(dir, 'pd.db') },
+      log: { level: 'trace' },
+      fiscal: { channel: 'webkassa', url: emu.url, apiKey: 'WKD-secret-key', login: 'demo@webkassa.kz', password: 'demo', cashbox: 'SWK00000001' },
+    });
+    const logger = createLogger(config, { destination: sink });
+    const agent = await createAgent({ config, logger, processMetrics: false });
+    try {
+      const res = await fetch(`${agent.url}/v1/sales?wait=10000`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(saleInput('pd-log-1', { n: 7001, customer: { email: 'aigerim@example.kz', phone: '+77771234455', tin: '990140000385' } })),
+      });
+      expect(res.status).toBe(201);
+      expect(emu.receipts()[0].body).toMatchObject({ CustomerEmail: 'aigerim@example.kz' });
+    } finally {
+      await agent.close();
+      await emu.close();
+    }
+    logger.flush();
+    expect(out.length).toBeGreaterThan(0);
+    for (const secret of ['aigerim@example.kz', '77771234455', '990140000385', 'WKD-secret-key', '"demo"']) expect(out).not.toContain(secret);
+  });
+});

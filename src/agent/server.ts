@@ -99,8 +99,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { config, terminal, hub, metrics, logger } = deps;
   const app = Fastify({
     // Per-request lines only at debug/trace; errors are logged by the error handler.
-    loggerInstance: logger.child({ part: 'http' }, { level: ['debug', 'trace', 'silent'].includes(logger.level) ? logger.level : 'warn' }) as unknown as FastifyBaseLogger,
+    // The request line logged at debug never shows a `?token=`.
+    loggerInstance: logger.child(
+      { part: 'http' },
+      {
+        level: ['debug', 'trace', 'silent'].includes(logger.level) ? logger.level : 'warn',
+        serializers: { req: (req: { method?: string; url?: string; ip?: string }) => ({ method: req.method, url: String(req.url ?? '').replace(/([?&]token=)[^&]*/g, '$1[redacted]'), remoteAddress: req.ip }) },
+      },
+    ) as unknown as FastifyBaseLogger,
     bodyLimit: config.http.bodyLimitBytes,
+    // Ids are up to 128 characters, percent-encoded up to three times that: one limit everywhere.
+    maxParamLength: 400,
     // On close: idle keep-alive connections are closed, in-flight requests (sales being written) finish.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
@@ -129,7 +138,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     }
     const auth = req.headers.authorization;
     const bearer = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
-    const query = (req.query as Record<string, string | undefined> | undefined)?.token;
+    // `?token=` only where a browser cannot send a header: the status page and the event stream.
+    const path = req.url.split('?')[0];
+    const query = req.method === 'GET' && (path === '/' || path === '/v1/events') ? (req.query as Record<string, string | undefined> | undefined)?.token : undefined;
     if (!tokenMatches(bearer ?? query, token)) {
       reply.header('www-authenticate', 'Bearer realm="tanba"');
       throw new HttpError(401, 'unauthorized', 'This agent needs its token: send "Authorization: Bearer <http.token>" (or ?token= for the status page and event stream).');

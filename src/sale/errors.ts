@@ -38,7 +38,8 @@ export function invalidSale(what: string, id: string | undefined, fields: SalePr
   return new SaleError(
     'invalid-sale',
     `The ${what}${id ? ` ${id}` : ''} is not valid: ${first ? `${first.field}: ${first.problem} — ${first.fix}` : 'see fields'}${more}. Nothing was saved.`,
-    fields,
+    // A body with thousands of mistakes gets the first 50: enough to act on, small to send.
+    fields.slice(0, 50),
     id ? { id } : {},
   );
 }

@@ -137,6 +137,19 @@ describe('agent HTTP API (no tracking system)', () => {
     expect(none.json.error.code).toBe('unknown-sale');
   });
 
+  it('an id of 128 characters can be recorded, read back and retried; 129 is refused, naming the field', async () => {
+    const long = 'L'.repeat(120) + '-0000001';
+    expect(long).toHaveLength(128);
+    expect((await post(`${t.url}/v1/sales`, { id: long, registerId: 'till-1', lines: [{ name: 'Bag', price: 5 }] })).status).toBe(202);
+    const g = await get(`${t.url}/v1/sales/${encodeURIComponent(long)}`);
+    expect(g.status).toBe(200);
+    expect(g.json.id).toBe(long);
+    expect((await post(`${t.url}/v1/queue/${encodeURIComponent(long)}/retry`, {})).status).toBe(404); // not a dead letter, but found the route
+    const r = await post(`${t.url}/v1/sales`, { id: long + 'x', registerId: 'till-1', lines: [{ name: 'Bag', price: 5 }] });
+    expect(r.status).toBe(400);
+    expect(r.json.error.fields[0].field).toBe('id');
+  });
+
   it('404 for a sale it never saw', async () => {
     const r = await get(`${t.url}/v1/sales/nope`);
     expect(r.status).toBe(404);
@@ -331,6 +344,9 @@ describe('agent auth off loopback', () => {
       const chk = await post(`${url}/v1/codes/check`, { code: codes[11].km }, { authorization: `Bearer ${token}` });
       expect(chk.status).toBe(200);
       expect((await get(`${url}/?token=${token}`)).status).toBe(200);
+      // The query token is for what a browser cannot give a header: not for sales or the API.
+      expect((await post(`${url}/v1/sales?token=${token}`, { id: 'Q-1', lines: [{ name: 'x', price: 1 }] })).status).toBe(401);
+      expect((await get(`${url}/v1/status?token=${token}`)).status).toBe(401);
       const es = await openEvents(`${url}/v1/events?token=${token}`);
       expect(es.status).toBe(200);
       es.close();

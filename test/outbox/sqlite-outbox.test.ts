@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openSqliteOutbox } from '../../src/outbox/sqlite/outbox.js';
 import { outboxContract, testClock } from './contract.js';
 import { tempDir } from './helpers.js';
-import { NOW, saleRecord } from '../support/receipts.js';
+import { kiOf, NOW, saleRecord } from '../support/receipts.js';
 
 const tmp = tempDir('tanba-sqlite-outbox-');
 afterAll(() => tmp.cleanup());
@@ -68,5 +68,38 @@ describe('sqlite outbox', () => {
     for (let i = 0; i < 200 && !err; i++) await small.append(saleRecord(`big-${i}`, { n: i * 10 + 1, units: 8 }), 'x').catch((e) => (err = e));
     expect(err).toMatchObject({ code: 'disk-full' });
     await small.close();
+  });
+});
+
+describe('sqlite outbox behind another process’s lock', () => {
+  it('keeps the event loop free: reads answer at once, an append waits asynchronously, then succeeds or says store-locked', async () => {
+    const Database = (await import('better-sqlite3')).default;
+    const file = tmp.file('locked.db');
+    const o = openSqliteOutbox({ path: file, lockWaitMs: 400 });
+    await o.append(saleRecord('lk-0', { n: 1 }), 'x');
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE');
+    // The event loop keeps turning while the lock is held: count turns of a 10 ms ticker.
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 10);
+    try {
+      const t0 = performance.now();
+      expect((await o.get('lk-0'))?.state).toBe('queued');
+      expect((await o.stats()).pending).toBe(1);
+      expect(await o.soldHere([kiOf(1)])).toEqual(new Set([kiOf(1)]));
+      expect(performance.now() - t0).toBeLessThan(1000);
+      const refused = await o.append(saleRecord('lk-1', { n: 2 }), 'x').catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'store-locked' });
+      expect(ticks).toBeGreaterThan(5); // the loop ran while the append waited
+      const later = o.append(saleRecord('lk-2', { n: 3 }), 'x');
+      // The append's first commit runs (and meets the lock) in the turn before this one ends.
+      await new Promise((r) => setImmediate(r));
+      other.exec('COMMIT');
+      expect((await later).created).toBe(true);
+    } finally {
+      clearInterval(ticker);
+      other.close();
+      await o.close();
+    }
   });
 });

@@ -33,8 +33,14 @@ import { migrateV1, SCHEMA, SCHEMA_VERSION } from './schema.js';
 export interface SqliteOutboxOptions {
   /** Database file; created when missing. */
   path: string;
-  /** How long to wait for a lock held by another connection. Default 5000 ms. */
+  /**
+   * How long one statement may wait for a lock held by another process. better-sqlite3 waits on
+   * the event loop, so this is kept short (default 50 ms); appends then retry asynchronously for
+   * up to `lockWaitMs` before the caller is told `store-locked`, and the relay retries later.
+   */
   busyTimeoutMs?: number;
+  /** How long an append keeps retrying a locked database (without blocking the event loop). Default 5000 ms. */
+  lockWaitMs?: number;
   /** `quick` (default) or `full` integrity check on open; `off` skips it. */
   integrityCheck?: 'quick' | 'full' | 'off';
   /** Cap the database size in pages (SQLite `max_page_count`); writes past it fail with disk-full. */
@@ -90,6 +96,8 @@ type Row = DeliveryRow & Omit<ReceiptRow, 'seq' | 'register_id'>;
 interface Pending {
   rec: NewRecord;
   channel: string | null;
+  /** When the first commit of this append was tried (ms, monotonic). */
+  since: number;
   resolve: (v: AppendResult) => void;
   reject: (e: unknown) => void;
 }
@@ -141,6 +149,7 @@ export class SqliteOutbox implements Outbox {
   private readonly db: Database.Database;
   private readonly now: () => number;
   private readonly takeOver: boolean;
+  private readonly lockWaitMs: number;
   private pending: Pending[] = [];
   private flushScheduled = false;
   private closed = false;
@@ -152,6 +161,7 @@ export class SqliteOutbox implements Outbox {
     this.db = db;
     this.now = opts.now ?? Date.now;
     this.takeOver = opts.takeOverOnRecover ?? true;
+    this.lockWaitMs = opts.lockWaitMs ?? 5000;
     this.st = this.prepare();
   }
 
@@ -160,7 +170,7 @@ export class SqliteOutbox implements Outbox {
     let db: Database.Database | undefined;
     try {
       const readonly = options.readonly === true;
-      db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000, readonly, fileMustExist: readonly });
+      db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 50, readonly, fileMustExist: readonly });
       if (!readonly) {
         const mode = db.pragma('journal_mode = WAL', { simple: true });
         if (String(mode).toLowerCase() !== 'wal') throw new StoreError('store-io', `Could not switch the sale database to WAL (got ${String(mode)}).`);
@@ -298,12 +308,16 @@ export class SqliteOutbox implements Outbox {
   append(rec: NewRecord, channel: string | null): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new StoreError('store-closed', 'The sale store is closed; nothing was saved.'));
-      this.pending.push({ rec, channel, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.pending.push({ rec, channel, resolve, reject, since: performance.now() });
+      this.scheduleFlush(0);
     });
+  }
+
+  private scheduleFlush(delayMs: number): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    if (delayMs === 0) setImmediate(() => this.flush());
+    else setTimeout(() => this.flush(), delayMs);
   }
 
   /** Write every pending append in one transaction, then settle all of them. */
@@ -325,6 +339,17 @@ export class SqliteOutbox implements Outbox {
       this.commitStats.largestBatch = Math.max(this.commitStats.largestBatch, batch.length);
     } catch (e) {
       const err = fromSqliteError(e, 'saving a sale');
+      if (err.code === 'store-locked' && !this.closed) {
+        // Another process holds the database: try again shortly, off the event loop, until lockWaitMs.
+        const t = performance.now();
+        const keep = batch.filter((p) => t - p.since < this.lockWaitMs);
+        for (const p of batch) if (!keep.includes(p)) p.reject(err);
+        if (keep.length) {
+          this.pending = [...keep, ...this.pending];
+          this.scheduleFlush(25);
+        }
+        return;
+      }
       for (const p of batch) p.reject(err);
       return;
     }

@@ -93,6 +93,8 @@ class TerminalImpl extends EventEmitter implements Terminal {
   private readonly returnLocks = new Map<string, Promise<unknown>>();
   readonly relay: Relay | null;
   readonly decider: Decider;
+  /** The last write the outbox refused (disk full, read-only, locked…), until a write succeeds again. */
+  private storeTrouble: { code: string; message: string; at: string } | null = null;
 
   constructor(
     private readonly config: TerminalConfig,
@@ -117,8 +119,15 @@ class TerminalImpl extends EventEmitter implements Terminal {
             queue: outbox,
             channelFor: (id) => this.registers.get(id)?.channel ?? null,
             registers: () => sending,
-            onChange: (v) => this.emit('receipt', v),
+            onChange: (v) => {
+              this.storeTrouble = null;
+              this.emit('receipt', v);
+            },
             onRegister: (s) => this.emit('register', s),
+            onError: (e) => {
+              this.noteStoreTrouble(e);
+              config.relay?.onError?.(e);
+            },
           });
     for (const scanner of config.scanners ?? []) {
       const fn = (scan: ScanEvent) => this.onScan(scan);
@@ -243,7 +252,15 @@ class TerminalImpl extends EventEmitter implements Terminal {
     // Listen before the append: the relay may fiscalise it before `append` resolves here.
     const waiter = waitMs > 0 && this.relay ? this.waitFinal(rec.receipt.id, waitMs) : null;
     try {
-      const { view, created } = await this.outbox.append(rec, reg.channel?.name ?? null);
+      let appended;
+      try {
+        appended = await this.outbox.append(rec, reg.channel?.name ?? null);
+        this.storeTrouble = null;
+      } catch (e) {
+        this.noteStoreTrouble(e);
+        throw e;
+      }
+      const { view, created } = appended;
       if (created) {
         for (const l of rec.receipt.lines) for (const c of l.codes) this.decider.forget(c.ki);
         this.emit('receipt', view);
@@ -255,6 +272,12 @@ class TerminalImpl extends EventEmitter implements Terminal {
     } finally {
       waiter?.cancel();
     }
+  }
+
+  private noteStoreTrouble(e: unknown): void {
+    const code = (e as { code?: unknown })?.code;
+    if (typeof code === 'string' && /^(disk-full|store-)/.test(code) && code !== 'store-closed')
+      this.storeTrouble = { code, message: e instanceof Error ? e.message : String(e), at: new Date(this.now()).toISOString() };
   }
 
   private waitFinal(id: string, ms: number): { promise: Promise<SaleView | null>; cancel: () => void } {
@@ -304,6 +327,8 @@ class TerminalImpl extends EventEmitter implements Terminal {
     } catch (e) {
       problems.push({ code: (e as StoreError).code ?? 'store-io', message: (e as Error).message });
     }
+    if (this.storeTrouble)
+      problems.push({ code: 'store-unwritable', message: `The sale log cannot be written (${this.storeTrouble.code} since ${this.storeTrouble.at}): ${this.storeTrouble.message}` });
     const relayRegs = new Map<string, RegisterState>((this.relay?.status().registers ?? []).map((r) => [r.registerId, r]));
     const limitH = this.config.autonomousLimitHours ?? 72;
     const warnH = this.config.autonomousWarningHours ?? 24;

@@ -229,3 +229,29 @@ describe('terminal scanners', () => {
     expect(st.state).toBe('degraded');
   });
 });
+
+describe('terminal status and the sale log', () => {
+  it('says the sale log cannot be written, and why, while it cannot; clears it once a write succeeds', async () => {
+    const Database = (await import('better-sqlite3')).default;
+    const { openSqliteOutbox } = await import('../../src/outbox/sqlite/outbox.js');
+    const { createTerminal } = await import('../../src/terminal/terminal.js');
+    const dir = tempDir('tanba-unwritable-');
+    const outbox = openSqliteOutbox({ path: dir.file(), lockWaitMs: 50 });
+    const t = await createTerminal({ outbox, registers: [{ id: 'till-1', channel: null }], tracking: null });
+    const other = new Database(dir.file());
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      await expect(t.recordSale(saleInput('u-1', { n: 31 }))).rejects.toMatchObject({ code: 'store-locked' });
+      const st = await t.status();
+      expect(st.state).toBe('degraded');
+      expect(st.problems.find((p) => p.code === 'store-unwritable')?.message).toContain('store-locked');
+      other.exec('COMMIT');
+      await t.recordSale(saleInput('u-2', { n: 32 }));
+      expect((await t.status()).problems.map((p) => p.code)).not.toContain('store-unwritable');
+    } finally {
+      other.close();
+      await t.close();
+      dir.cleanup();
+    }
+  });
+});

@@ -18,6 +18,13 @@ export interface ChannelProblem {
   message: string;
 }
 
+/** A receipt field this channel cannot take, and what to send instead (becomes a 400 invalid-sale field). */
+export interface ChannelIntakeProblem {
+  field: string;
+  problem: string;
+  fix: string;
+}
+
 export interface ChannelHealth {
   ok: boolean;
   /** The cash register works autonomously (no link to the OFD): receipts are fiscal but not yet forwarded. */
@@ -40,6 +47,17 @@ export interface FiscalChannel {
   readonly idempotent: boolean;
   /** Requests per minute the channel allows, or null when not limited. */
   readonly requestsPerMinute: number | null;
+  /**
+   * Intake rules of this channel, checked before the receipt is accepted (e.g. UZ: a marked line
+   * needs its ИКПУ and package code; a return goes on the sale's register). Empty = acceptable.
+   */
+  validate?(receipt: FiscalReceipt, sale: FiscalReceipt | null): ChannelIntakeProblem[];
+  /**
+   * For channels without an idempotency key: called right before each send; what it returns
+   * (e.g. the register's receipt count) is stored durably with the "sending" mark and handed back
+   * to `findByKey` after an ambiguous send or a crash, to tell whether the receipt was issued.
+   */
+  prepare?(receipt: FiscalReceipt, key: string): Promise<Record<string, string | number | boolean>>;
   /** Issue a sale receipt. Rejects with a FiscalError. */
   sell(receipt: FiscalReceipt, key: string): Promise<FiscalResult>;
   /** Issue a return receipt naming `basis` (the stored result of the sale). Rejects with a FiscalError. */
@@ -49,7 +67,7 @@ export interface FiscalChannel {
    * has none (safe to send). Rejects with a FiscalError when it cannot tell. `receipt` and, for a
    * return, its `basis` let channels that reconcile by replaying the request rebuild it exactly.
    */
-  findByKey(key: string, receipt: FiscalReceipt, basis?: FiscalResult): Promise<FiscalResult | null>;
+  findByKey(key: string, receipt: FiscalReceipt, basis?: FiscalResult, prepared?: Record<string, string | number | boolean> | null): Promise<FiscalResult | null>;
   /** Reachability, credentials, shift, license, autonomous mode: for status and `tanba doctor`. Never rejects. */
   health(): Promise<ChannelHealth>;
   close?(): Promise<void>;

@@ -65,6 +65,8 @@ export interface Delivery {
   lastError: string | null;
   dead: boolean;
   createdAt: number;
+  /** What the channel's `prepare` returned before the latest send (channels without an idempotency key). */
+  prepared: Record<string, string | number | boolean> | null;
 }
 
 /** Fencing: a transition is applied only while the lease it names is still the current one. */
@@ -122,8 +124,11 @@ export interface DeliveryQueue {
    * whose lease lapsed (its worker died) is handed out as `unknown`.
    */
   claim(workerId: string, registers: string[] | null, limit: number, leaseMs: number): Promise<Claimed[]>;
-  /** Mark the claimed delivery `sending` right before its request; `durable` = fsync'd before resolving. */
-  markSending(c: Claimed, durable: boolean): Promise<Delivery>;
+  /**
+   * Mark the claimed delivery `sending` right before its request; `durable` = fsync'd before
+   * resolving. `prepared` (the channel's pre-send facts) is stored with the mark.
+   */
+  markSending(c: Claimed, durable: boolean, prepared?: Record<string, string | number | boolean> | null): Promise<Delivery>;
   /** Apply an outcome and end the lease. Rejects with StoreError `lease-lost` when the lease is not ours any more. */
   transition(c: Claimed, next: Transition): Promise<SaleView>;
   /** Give a claimed delivery back unchanged (the worker stops before sending). */

@@ -218,13 +218,24 @@ export class Relay {
     if (c.delivery.state === 'queued' && c.delivery.type === 'return' && !c.basis) {
       outcome = { kind: 'no-basis', reason: c.basisProblem ?? { code: 'sale-not-fiscalised', message: `Sale ${c.receipt.saleId} has no fiscal receipt.` } };
     } else if (c.delivery.state === 'queued') {
-      await this.opts.queue.markSending(c, !ch.idempotent);
+      let prepared: Awaited<ReturnType<NonNullable<FiscalChannel['prepare']>>> | null = null;
+      if (ch.prepare) {
+        const p = await this.attempt(reg, ch, () => ch.prepare!(withCustomer(c), c.delivery.key));
+        if (!p.ok) {
+          // Nothing was sent: the receipt waits like any failed send.
+          const step = decide(c.delivery, { kind: 'failed', during: 'send', error: p.error.kind === 'unknown-result' ? new FiscalError('transient', p.error.code, p.error.message, p.error.details) : p.error }, this.policy);
+          await this.persist(c, { ...step.next, attempts: p.attempts });
+          return;
+        }
+        prepared = p.value;
+      }
+      await this.opts.queue.markSending(c, !ch.idempotent, prepared);
       const send = c.delivery.type === 'sale' ? () => ch.sell(withCustomer(c), c.delivery.key) : () => ch.refund(withCustomer(c), c.basis!, c.delivery.key);
       const r = await this.attempt(reg, ch, send);
       attempts = r.attempts;
       outcome = r.ok ? { kind: 'issued', result: r.value } : { kind: 'failed', during: 'send', error: r.error };
     } else {
-      const r = await this.attempt(reg, ch, () => ch.findByKey(c.delivery.key, withCustomer(c), c.basis ?? undefined));
+      const r = await this.attempt(reg, ch, () => ch.findByKey(c.delivery.key, withCustomer(c), c.basis ?? undefined, c.delivery.prepared));
       attempts = r.attempts;
       outcome = r.ok ? (r.value ? { kind: 'found', result: r.value } : { kind: 'absent' }) : { kind: 'failed', during: 'reconcile', error: r.error };
     }

@@ -12,6 +12,7 @@ import type { BlockList } from '../decision/local-knowledge.js';
 import type { Decision } from '../decision/types.js';
 import { EXTERNAL } from '../fiscal/external.js';
 import type { ChannelHealth, FiscalChannel } from '../fiscal/types.js';
+import type { FiscalReceipt } from '../sale/types.js';
 import { parseCode } from '../marking/index.js';
 import type { Country } from '../marking/types.js';
 import { StoreError } from '../outbox/errors.js';
@@ -171,8 +172,10 @@ class TerminalImpl extends EventEmitter implements Terminal {
   }
 
   /** Channel rules on intake: what the register's channel can take. */
-  private checkForChannel(rec: NewRecord, reg: RegisterSetup, what: string): void {
+  private checkForChannel(rec: NewRecord, reg: RegisterSetup, what: string, sale: FiscalReceipt | null = null): void {
     const ch = reg.channel?.name ?? null;
+    const own = reg.channel?.validate?.(rec.receipt, sale) ?? [];
+    if (own.length) throw invalidSale(what, rec.receipt.id, own);
     if (ch === EXTERNAL) {
       if (!rec.fiscal)
         throw invalidSale(what, rec.receipt.id, [
@@ -238,7 +241,7 @@ class TerminalImpl extends EventEmitter implements Terminal {
     const rec = normalizeReturn(ret, this.normalizeOptions(reg));
     const existing = await this.outbox.get(rec.receipt.id);
     if (!existing) checkReturnAgainstSale(rec.receipt, sale, (await this.outbox.returnsOf(sale.id)).filter((r) => r.id !== rec.receipt.id));
-    this.checkForChannel(rec, reg, 'return');
+    this.checkForChannel(rec, reg, 'return', sale);
     return this.append(rec, reg, opts);
   }
 

@@ -134,14 +134,15 @@ export function outboxContract(name: string, make: (clock: ContractClock) => Pro
       await expect(o.retryDead('d-2')).rejects.toMatchObject({ code: 'not-found' });
     });
 
-    it('recover turns this worker’s sending receipts into unknown', async () => {
+    it('recover turns this worker’s sending receipts into unknown, keeping what the channel noted before the send', async () => {
       const { o } = await fresh();
       await o.append(saleRecord('u-1'), 'x');
       const [c] = await o.claim('w1', null, 1, 60_000);
-      await o.markSending(c, true);
+      await o.markSending(c, true, { receiptCount: 41 });
       expect(await o.recover('w1', 0)).toBe(1);
       const [again] = await o.claim('w1', null, 1, 60_000);
       expect(again.delivery.state).toBe('unknown');
+      expect(again.delivery.prepared).toEqual({ receiptCount: 41 });
     });
 
     it('schedules by delay and reports when the next receipt is due', async () => {

@@ -192,6 +192,33 @@ describe('relay', () => {
     expect(views.map((v) => v.state)).toEqual(['unknown', 'queued', 'fiscalised']);
   });
 
+  it('a channel without an idempotency key gets its pre-send facts back when reconciling', async () => {
+    const seen: unknown[] = [];
+    let count = 41;
+    const ch = scripted(async ({ op, receipt }) => {
+      if (op === 'sell') {
+        count++;
+        throw new FiscalError('unknown-result', 'timeout', 'no answer');
+      }
+      return count > 41 ? issued(receipt) : null;
+    });
+    const channel: FiscalChannel = {
+      ...ch.channel,
+      idempotent: false,
+      prepare: async () => ({ receiptCount: count }),
+      findByKey: async (key, r, basis, prepared) => {
+        seen.push(prepared);
+        return ch.channel.findByKey(key, r, basis, prepared);
+      },
+    };
+    const { outbox, relay, views } = await setup(channel, ['n']);
+    await outbox.append(saleRecord('n-1', { registerId: 'n' }), 'scripted');
+    relay.kick();
+    await until(() => views.some((v) => v.id === 'n-1' && v.state === 'fiscalised'));
+    expect(seen).toEqual([{ receiptCount: 41 }]);
+    expect(ch.calls.map((c) => c.op)).toEqual(['sell', 'find']);
+  });
+
   it('takes the receipt found by findByKey and never sends it again', async () => {
     const ch = scripted(async ({ op, receipt }) => {
       if (op === 'sell') throw new FiscalError('unknown-result', 'network', 'reset after the body');

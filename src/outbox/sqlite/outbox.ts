@@ -82,6 +82,7 @@ interface DeliveryRow {
   next_attempt_at: number | null;
   first_sent_at: number | null;
   last_sent_at: number | null;
+  prepared: string | null;
   lease_worker: string | null;
   lease_token: number;
   lease_until: number | null;
@@ -142,6 +143,7 @@ function toDelivery(r: Row): Delivery {
     lastError: r.last_error,
     dead: r.dead === 1,
     createdAt: r.created_at,
+    prepared: r.prepared ? (JSON.parse(r.prepared) as Delivery['prepared']) : null,
   };
 }
 
@@ -235,7 +237,7 @@ export class SqliteOutbox implements Outbox {
          WHERE seq = @seq RETURNING lease_token`,
       ),
       setSending: db.prepare(
-        `UPDATE deliveries SET state = 'sending', updated_at = @now, first_sent_at = COALESCE(first_sent_at, @now), last_sent_at = @now
+        `UPDATE deliveries SET state = 'sending', updated_at = @now, first_sent_at = COALESCE(first_sent_at, @now), last_sent_at = @now, prepared = @prepared
          WHERE seq = @seq AND lease_worker = @worker AND lease_token = @token`,
       ),
       transition: db.prepare(
@@ -464,10 +466,10 @@ export class SqliteOutbox implements Outbox {
     );
   }
 
-  markSending(c: Claimed, durable: boolean): Promise<Delivery> {
+  markSending(c: Claimed, durable: boolean, prepared: Delivery['prepared'] = null): Promise<Delivery> {
     return this.run('marking a receipt as sending', () => {
       const go = () => {
-        const res = this.st.setSending.run({ now: this.now(), seq: c.delivery.seq, worker: c.lease.workerId, token: c.lease.token });
+        const res = this.st.setSending.run({ now: this.now(), seq: c.delivery.seq, worker: c.lease.workerId, token: c.lease.token, prepared: prepared ? JSON.stringify(prepared) : null });
         if (res.changes === 0) throw leaseLost(c);
         return toDelivery(this.st.bySeq.get(c.delivery.seq) as Row);
       };

@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
   next_attempt_at INTEGER,
   first_sent_at INTEGER,
   last_sent_at INTEGER,
+  prepared TEXT,
   lease_worker TEXT,
   lease_token INTEGER NOT NULL DEFAULT 0,
   lease_until INTEGER,

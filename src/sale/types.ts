@@ -12,6 +12,23 @@ export interface MarkCode {
   ki: string;
   /** GTIN (14 digits) the code names. */
   gtin: string;
+  /**
+   * What the pre-sale check answered for this code, attached at intake from the terminal's own
+   * check (RU: the receipt requisites 1260–1265 and the check flags the ATOL position carries).
+   */
+  check?: CodeCheck;
+}
+
+/** The pre-sale check of one code, as a receipt line needs it. */
+export interface CodeCheck {
+  verdict: 'allow' | 'deny' | 'unknown';
+  /** The check got an answer (online or from an offline module); false = not checked in time. */
+  checked: boolean;
+  /** The answer came from the online system (false: offline / local module / cache). */
+  online: boolean;
+  checkedAt: string;
+  /** RU industry requisite (tag 1260): FOIV, document date and number, and `UUID=…&Time=…[&Inst=…&Ver=…]`. */
+  requisites?: { fois: string; date: string; number: string; value: string };
 }
 
 export type PositionType = 'goods' | 'work' | 'service';

@@ -12,7 +12,7 @@ import type { BlockList } from '../decision/local-knowledge.js';
 import type { Decision } from '../decision/types.js';
 import { EXTERNAL } from '../fiscal/external.js';
 import type { ChannelHealth, FiscalChannel } from '../fiscal/types.js';
-import type { FiscalReceipt } from '../sale/types.js';
+import type { CodeCheck, FiscalReceipt } from '../sale/types.js';
 import { parseCode } from '../marking/index.js';
 import type { Country } from '../marking/types.js';
 import { StoreError } from '../outbox/errors.js';
@@ -94,6 +94,8 @@ class TerminalImpl extends EventEmitter implements Terminal {
   private readonly returnLocks = new Map<string, Promise<unknown>>();
   readonly relay: Relay | null;
   readonly decider: Decider;
+  /** The latest pre-sale check per KI (bounded), attached to the codes of the receipt that sells them. */
+  private readonly checks = new Map<string, CodeCheck>();
   /** The last write the outbox refused (disk full, read-only, locked…), until a write succeeds again. */
   private storeTrouble: { code: string; message: string; at: string } | null = null;
 
@@ -154,8 +156,26 @@ class TerminalImpl extends EventEmitter implements Terminal {
   async check(code: string | Uint8Array, opts: { registerId?: string; price?: number } = {}): Promise<Decision> {
     this.guard();
     const d = await this.decider.check(code, opts);
+    if (d.code.ki) this.remember(d.code.ki, d);
     this.emit('decision', d);
     return d;
+  }
+
+  private remember(ki: string, d: Decision): void {
+    const requisites = (d as Decision & { requisites?: CodeCheck['requisites'] }).requisites;
+    this.checks.delete(ki);
+    this.checks.set(ki, { verdict: d.verdict, checked: d.source !== 'none', online: d.source === 'online', checkedAt: d.checkedAt, ...(requisites ? { requisites } : {}) });
+    if (this.checks.size > 10_000) this.checks.delete(this.checks.keys().next().value as string);
+  }
+
+  /** Codes of a new receipt carry the check made for them at this till within the last 30 minutes. */
+  private attachChecks(rec: NewRecord): void {
+    const since = this.now() - 30 * 60_000;
+    for (const l of rec.receipt.lines)
+      for (const c of l.codes) {
+        const k = this.checks.get(c.ki);
+        if (k && Date.parse(k.checkedAt) >= since) c.check = k;
+      }
   }
 
   private register(id: string | undefined, what: string): RegisterSetup {
@@ -252,6 +272,7 @@ class TerminalImpl extends EventEmitter implements Terminal {
   /** Writes a receipt durably; a new one invalidates cached statuses of its codes and wakes the relay. */
   private async append(rec: NewRecord, reg: RegisterSetup, opts: RecordOptions): Promise<SaleView> {
     const waitMs = Math.max(0, Math.min(opts.waitMs ?? 0, 120_000));
+    this.attachChecks(rec);
     // Listen before the append: the relay may fiscalise it before `append` resolves here.
     const waiter = waitMs > 0 && this.relay ? this.waitFinal(rec.receipt.id, waitMs) : null;
     try {

@@ -255,3 +255,18 @@ describe('terminal status and the sale log', () => {
     }
   });
 });
+
+describe('terminal: the check travels with the code', () => {
+  it('a code checked at this till carries its check into the receipt that sells it', async () => {
+    const t = await start();
+    await t.check(km(1));
+    await t.recordSale({ id: 'chk-1', registerId: 'till-1', lines: [{ name: 'Cigarettes', price: 1000, codes: [km(1)] }, { name: 'Other', price: 1000, codes: [km(2)] }] });
+    const { openSqliteOutbox } = await import('../../src/outbox/sqlite/outbox.js');
+    await t.close();
+    const o = openSqliteOutbox({ path: tmp!.file(), readonly: true, integrityCheck: 'off' });
+    const r = await o.receipt('chk-1');
+    await o.close();
+    expect(r?.lines[0].codes[0].check).toMatchObject({ verdict: 'allow', checked: true, online: true });
+    expect(r?.lines[1].codes[0].check).toBeUndefined();
+  });
+});

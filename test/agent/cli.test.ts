@@ -168,6 +168,22 @@ describe('tanba CLI', () => {
     }
   });
 
+  it('tanba status takes the token from TANBA_TOKEN and says so when the agent refuses it', async () => {
+    const token = 'cli-token-0123456789abcdef';
+    const a = await startAgentProcess(['--port', '0', '--db', join(dir, 'tok.db'), '--token', token], dir);
+    try {
+      const refused = await run(['status', '--url', a.url], { cwd: dir, env: { TANBA_TOKEN: '' } });
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('refused the token (401)');
+      const ok = await run(['status', '--url', a.url], { cwd: dir, env: { TANBA_TOKEN: token } });
+      expect([0, 1]).toContain(ok.code);
+      expect(ok.stdout).toContain(a.url);
+    } finally {
+      a.proc.kill('SIGTERM');
+      await a.exit;
+    }
+  });
+
   it('tanba status says so when no agent runs', async () => {
     const r = await run(['status', '--url', `http://127.0.0.1:${await closedPort()}`], { cwd: dir });
     expect(r.code).toBe(2);

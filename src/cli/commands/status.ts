@@ -1,12 +1,12 @@
 /** `tanba status`: asks a running agent for its state; exit 0 ready, 1 degraded, 2 unreachable. */
 import type { Command } from 'commander';
-import { AgentClient, localUrl } from '../../agent/client.js';
+import { AgentApiError, AgentClient, localUrl } from '../../agent/client.js';
 import { ConfigError, loadConfig } from '../../agent/config.js';
 
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('Show the state of a running agent (ready/degraded, queue, last exchange, token, scanners)')
+    .description('Show the state of a running agent (ready/degraded, each register and its queue, token, scanners)')
     .option('--config <file>', 'the agent config file, to find its address and token')
     .option('--port <n>', 'agent port')
     .option('--url <url>', 'agent base URL (default from the config)')
@@ -14,7 +14,7 @@ export function registerStatus(program: Command): void {
     .option('--json', 'print the raw JSON')
     .action(async (opts: { config?: string; port?: string; url?: string; token?: string; json?: boolean }) => {
       let url = opts.url;
-      let token = opts.token;
+      let token = opts.token ?? (process.env.TANBA_TOKEN || undefined);
       if (!url) {
         try {
           const c = loadConfig({ flags: { config: opts.config, port: opts.port, token: opts.token } });
@@ -31,6 +31,11 @@ export function registerStatus(program: Command): void {
       try {
         s = await new AgentClient(url, { token, timeoutMs: 5000 }).status();
       } catch (e) {
+        if (e instanceof AgentApiError && e.status === 401) {
+          process.stderr.write(`tanba status: the agent at ${url} refused the token (401): set TANBA_TOKEN (or --token) to its http.token.\n`);
+          process.exitCode = 2;
+          return;
+        }
         process.stderr.write(`tanba status: no agent answers at ${url} (${e instanceof Error ? e.message : String(e)}). Start it with \`tanba agent\`, or check --url/--port.\n`);
         process.exitCode = 2;
         return;

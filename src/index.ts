@@ -14,6 +14,8 @@ export { StoreError, isStoreError, openSqliteOutbox, SqliteOutbox, type StoreErr
 export type { Outbox, ReceiptLog, DeliveryQueue, QueueViews, SaleView, DeliveryState, Delivery, Claimed, Lease, Transition, QueueStats } from './outbox/index.js';
 export * from './tracking/index.js';
 export { createEmulator } from './emulator/index.js';
+export { createWebkassaEmulator, type WebkassaEmulator, type WebkassaEmulatorOptions } from './emulator/webkassa/index.js';
+export { createRekassaEmulator, type RekassaEmulator, type RekassaEmulatorOptions } from './emulator/rekassa/index.js';
 export type { Emulator, EmulatorOptions, EmulatorDocumentView, Faults, SeedCode } from './emulator/index.js';
 export * from './scan/index.js';
 export * from '../drivers/index.js';

@@ -27,6 +27,15 @@ export { saleInputSchema as saleBodySchema, returnInputSchema as returnBodySchem
 
 export const saleParamsSchema = z.object({ id }).strict();
 
+export const receiptsQuerySchema = z
+  .object({
+    which: z.enum(['open', 'all', 'dead']).default('all'),
+    limit: z.coerce.number().int().min(1).max(1000).default(50),
+    registerId: z.string().min(1).max(64).optional(),
+    token: z.string().optional(),
+  })
+  .strict();
+
 const reason = z.object({ code: z.string(), message: z.string(), remedy: z.string().optional() });
 
 export const parseResultSchema = z

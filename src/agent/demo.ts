@@ -29,7 +29,7 @@ export interface DemoOptions {
   fast?: boolean;
   /** Where to print (default stdout). */
   out?: (line: string) => void;
-  /** Give up (and fail) after this long. Default 30 s. */
+  /** Give up (and fail) after this long. Default 30 s with `fast`, else 60 s. */
   deadlineMs?: number;
   /** Language of cashier messages. Default en. */
   language?: 'kk' | 'ru' | 'en';
@@ -82,7 +82,7 @@ const short = (s: string, n = 40): string => (s.length > n ? `${s.slice(0, n)}�
 export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const out = opts.out ?? ((l: string) => process.stdout.write(`${l}\n`));
   const t0 = Date.now();
-  const deadline = t0 + (opts.deadlineMs ?? 30_000);
+  const deadline = t0 + (opts.deadlineMs ?? (opts.fast ? 30_000 : 60_000));
   // Pacing for a human reader only; every step waits for what it shows, never for a time.
   const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, opts.fast ? Math.min(ms, 100) : ms));
   const waitMs = opts.fast ? 5000 : 7000; // ?wait= for a sale: the 7 s per operation of order №626 item 25
@@ -206,13 +206,16 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       return v;
     };
     const status = (): Promise<AgentStatus> => api.status();
-    const printRegisters = (s: AgentStatus): void => {
+    const printRegisters = (s: AgentStatus, showProblems = true): void => {
       out(`    status: ${s.state.toUpperCase()}`);
       for (const r of s.registers) {
         const queue = r.pending ? `${r.pending} unsent since ${r.oldestUnsentAt ?? '—'}` : 'nothing unsent';
         const left = r.hoursLeft !== null ? `, ${r.hoursLeft} h left before the 72 h block` : '';
-        out(`      ${r.id}  ${r.channel ?? 'no channel'}  ${r.state.toUpperCase().padEnd(11)} ${queue}${left}${r.lastError ? `\n             last error: ${short(r.lastError, 90)}` : ''}`);
+        const err = r.state !== 'ok' && r.lastError ? `\n             last error: ${short(r.lastError, 90)}` : '';
+        out(`      ${r.id}  ${r.channel ?? 'no channel'}  ${r.state.toUpperCase().padEnd(11)} ${queue}${left}${err}`);
       }
+      if (showProblems) for (const p of s.problems) out(`      problem: ${p.message}`);
+      else if (s.problems.length) out(`      (${s.problems.length} problem(s) from the outage stay listed until the next health probe of the cash register, at most 30 s)`);
     };
 
     out('1. The USB-COM scanner reads codes; the agent checks each one with the tracking system (1 s budget)');
@@ -246,15 +249,19 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const kzMark = withoutGs(garbledKz.km);
     out(`      the ${garbledKz.label} line went in as typed under the Kazakh layout; Webkassa got the repaired code ${kzIssued?.marks.includes(kzMark) ? `${short(kzMark, 31)} ✔` : 'NOT (unexpected)'}`);
     if (kzDecision.code.km !== garbledKz.km) out('      (unexpected: the check did not repair the Kazakh-layout code)');
-    const r1002: SaleInput = { id: 'R-1002', registerId: 'till-2', lines: [line(valid[2]), line(garbledRu, ruTyped), line(valid[3])], payments: [{ type: 'cash', amount: 200_000 }] };
-    await sell(r1002, waitMs, ', paid 2 000.00 cash');
+    const r1002: SaleInput = { id: 'R-1002', registerId: 'till-2', lines: [line(valid[2]), line(garbledRu, ruTyped), line(valid[3])], payments: [{ type: 'cash', amount: 600_000 }] };
+    await sell(r1002, waitMs, ', paid 6 000.00 cash');
     recorded.push(r1002.id);
     await viaPos(`${valid[0].label} again (sold in R-1001)`, valid[0].km);
     await pause(500);
     out('');
 
-    out('4. The cloud cash register goes away (Webkassa answers 503 to every call): receipts are kept and queued');
+    out('4. The internet link drops: Webkassa, the cloud cash register, answers 503 to every call (and so does the tracking system)');
     webkassa.setFaults({ outage: true });
+    tracking.setFaults({ outage: true });
+    out('   The check still answers within its budget, from what the agent knows locally:');
+    await viaPos(`${outageItems[0].label} (during the outage)`, outageItems[0].km);
+    out('   Receipts are kept on disk and queued per register:');
     const plan = [
       { id: 'R-1101', registerId: 'till-1', item: outageItems[0] },
       { id: 'R-1102', registerId: 'till-1', item: outageItems[1] },
@@ -278,8 +285,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     printRegisters(await status());
     out('');
 
-    out('5. Webkassa is back: the agent sends each register\'s queue by itself, in the order the receipts were recorded');
+    out('5. The link is back: the agent sends each register\'s queue by itself, in the order the receipts were recorded');
     announce = true;
+    tracking.setFaults({});
     webkassa.setFaults({});
     await waitFor('the queue to drain', () => plan.every((p) => ['fiscalised', 'rejected'].includes(views.get(p.id)?.state ?? '')));
     announce = false;
@@ -296,7 +304,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const inOrder = outage.every((o) => o.recorded.join() === o.issued.join());
     for (const o of outage) out(`    Webkassa cashbox of ${o.registerId} issued ${o.issued.join(', ')} — recorded as ${o.recorded.join(', ')} ${o.recorded.join() === o.issued.join() ? '✔ in order' : '✘ OUT OF ORDER'}`);
     await waitFor('the registers to clear', async () => (await status()).registers.every((r) => r.state === 'ok'));
-    printRegisters(await status());
+    printRegisters(await status(), false);
     out('');
 
     out('6. The same sale id twice is one receipt');
@@ -352,11 +360,13 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     out(`Done in ${(elapsedMs / 1000).toFixed(1)} s. To try it by hand (in a checkout; \`npm run tanba -- …\` is the same command):`);
     out('  1. `npx tsx src/cli/main.ts emulator --system tracking webkassa --port 7316` — prints the two URLs (webkassa on a free port)');
     out('  2. save as tanba.json, with the webkassa URL from step 1:');
-    out('     {"tracking": {"url": "http://127.0.0.1:7316", "login": "demo", "password": "demo"},');
-    out('      "fiscal": {"channel": "webkassa", "url": "<webkassa URL>", "apiKey": "WKD-demo", "login": "demo@webkassa.kz"},');
+    out('     {"tracking": {"url": "http://127.0.0.1:7316", "login": "demo"},');
+    out('      "fiscal": {"channel": "webkassa", "url": "<webkassa URL>", "login": "demo@webkassa.kz"},');
     out('      "registers": [{"id": "till-1", "fiscal": {"cashbox": "SWK00000001"}}]}');
-    out('  3. `TANBA_FISCAL_PASSWORD=demo npx tsx src/cli/main.ts agent --config tanba.json`, then open http://127.0.0.1:7315/');
-    out('     and POST receipts to http://127.0.0.1:7315/v1/sales?wait=7000 (see README, "The store agent").');
+    out('  3. with the secrets in the environment, not in the file:');
+    out('     `TANBA_TRACKING_PASSWORD=demo TANBA_FISCAL_API_KEY=WKD-demo TANBA_FISCAL_PASSWORD=demo npx tsx src/cli/main.ts agent --config tanba.json`');
+    out('     then open http://127.0.0.1:7315/');
+    out('     and POST receipts to http://127.0.0.1:7315/v1/sales?wait=7000 (see README, "The store agent", and examples/).');
     const finalViews = await Promise.all(recorded.map(async (id) => (await api.sale(id).catch(() => null)) ?? views.get(id) ?? null));
     return {
       decisions,

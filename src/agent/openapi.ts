@@ -126,6 +126,17 @@ export function buildOpenApi(opts: { version: string; tokenRequired: boolean }):
           responses: { '200': { description: 'The record, queued again', content: json(ref('Receipt')) }, ...errors(401, 404) },
         },
       },
+      '/v1/receipts': {
+        get: {
+          summary: 'Receipts, newest state first within dead letters then oldest: which=open|all|dead, limit, registerId (no customer data)',
+          parameters: [
+            { name: 'which', in: 'query', required: false, schema: { type: 'string', enum: ['open', 'all', 'dead'] } },
+            { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+            { name: 'registerId', in: 'query', required: false, schema: { type: 'string' } },
+          ],
+          responses: { '200': { description: 'Receipts', content: json({ type: 'array', items: ref('Receipt') }) }, ...errors(400, 401) },
+        },
+      },
       '/v1/decisions/recent': {
         get: {
           summary: 'The most recent decisions (newest last)',

@@ -11,7 +11,7 @@ import type { z } from 'zod';
 import type { Terminal } from '../terminal/types.js';
 import type { SaleView } from '../outbox/ports.js';
 import type { ReturnInput, SaleInput } from '../sale/schema.js';
-import { checkBodySchema, saleParamsSchema, type ErrorBody } from './api-schemas.js';
+import { checkBodySchema, receiptsQuerySchema, saleParamsSchema, type ErrorBody } from './api-schemas.js';
 import { type AgentConfig, isLoopback } from './config.js';
 import type { EventHub, AgentEvent } from './events.js';
 import { type FieldError, schemaKeys, toFieldErrors } from '../util/field-errors.js';
@@ -109,7 +109,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     ) as unknown as FastifyBaseLogger,
     bodyLimit: config.http.bodyLimitBytes,
     // Ids are up to 128 characters, percent-encoded up to three times that: one limit everywhere.
-    maxParamLength: 400,
+    routerOptions: { maxParamLength: 400 },
     // On close: idle keep-alive connections are closed, in-flight requests (sales being written) finish.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
@@ -216,6 +216,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.get('/v1/status', async () => deps.status());
 
   app.get('/v1/queue/dead', async () => terminal.receipts({ which: 'dead', limit: 1000 }));
+  /** Recent and open receipts for the status page and support: `?which=open|all|dead&limit=N&registerId=…`. No customer data. */
+  app.get('/v1/receipts', async (req) => {
+    const q = parse(receiptsQuerySchema, req.query ?? {}, 'query');
+    return terminal.receipts({ which: q.which, limit: q.limit, ...(q.registerId ? { registerId: q.registerId } : {}) });
+  });
   app.post('/v1/queue/:id/retry', async (req) => {
     const { id } = parse(saleParamsSchema, req.params, 'receipt id');
     return terminal.retryDeadLetter(id);

@@ -1,24 +1,43 @@
 /**
- * The status page served at `GET /`: plain HTML and a little JS, in Kazakh, Russian and English.
- * Shows ready/degraded, the queue and its oldest record, the last successful exchange, the token
- * expiry, scanners, and recent scans and decisions live over server-sent events.
+ * The status page served at `GET /`: one self-contained HTML page (no build, no library) in
+ * Kazakh, Russian and English. Shows ready/degraded with its problems, each cash register (channel,
+ * state, unsent receipts, oldest unsent, hours left before the 72 h block, dead letters, last
+ * error), the tracking system of the pre-sale check, scanners, and — live over server-sent events —
+ * recent receipts (id, state, fiscal sign; never customer data), scans and decisions.
  */
 const i18n = {
   en: {
     title: 'tanba agent',
     ready: 'Ready',
     degraded: 'Degraded',
-    queue: 'Queue',
-    pending: 'waiting to send',
-    oldest: 'oldest waiting since',
-    dead: 'need attention',
-    lastSuccess: 'Last successful exchange',
-    lastError: 'Last error',
-    tokenExpiry: 'Token expires',
+    registers: 'Cash registers',
+    channel: 'channel',
+    noChannel: 'none',
+    unsent: 'unsent receipts',
+    oldest: 'oldest unsent since',
+    hoursLeft: '{h} h left before the 72 h block',
+    dead: 'need an operator',
+    lastReceipt: 'last receipt fiscalised',
+    lastError: 'last error',
+    blockedBy: 'blocked:',
+    'st:ok': 'working',
+    'st:autonomous': 'autonomous (no link to the OFD)',
+    'st:unreachable': 'not reachable — receipts are queued',
+    'st:blocked': 'blocked — receipts wait',
+    'st:unconfigured': 'no cash register configured',
+    queue: 'All registers',
+    pending: 'unsent receipts',
+    tracking: 'Tracking system (pre-sale check)',
+    trackingOn: 'configured',
+    tokenExpiry: 'token expires',
     scanners: 'Scanners',
     none: 'none',
     never: 'never',
     unknownValue: 'unknown',
+    receipts: 'Recent receipts',
+    noReceipts: 'receipts appear here as they are recorded',
+    fiscalSign: 'fiscal sign',
+    autonomousSign: 'autonomous',
     decisions: 'Recent checks',
     scans: 'Recent scans',
     allow: 'may be sold',
@@ -26,31 +45,51 @@ const i18n = {
     unknown: 'not checked',
     live: 'live',
     lost: 'no connection to the agent — retrying',
-    problems: 'Problems',
-    sales: 'Recent sales',
-    notConfigured: 'tracking system not configured',
-    'p:tracking-unreachable': 'The tracking system is not answering; sales are kept and will be sent.',
-    'p:queue-old': 'Sales have been waiting a long time: check the internet connection.',
-    'p:dead-letters': 'Some sales need an operator: see tanba queue list --dead.',
+    notConfigured: 'tracking system not configured: codes are checked on local knowledge only',
+    'p:fiscal-unreachable': 'Register {register}: the cash register is not answering; {pending} receipt(s) are queued and go out in order when it answers.',
+    'p:fiscal-blocked': 'Register {register} is blocked by its cash register; receipts wait and go out in order once it clears.',
+    'p:fiscal-not-configured': 'Register {register} has no cash register configured: {pending} receipt(s) wait. Set registers[].fiscal in the configuration.',
+    'p:autonomous-72h-near': 'Register {register}: {hours} h left before the 72 h limit blocks it. Restore the internet link to the cash register and the OFD.',
+    'p:autonomous-72h-reached': 'Register {register}: the 72 h limit is reached. Restore the internet link to the cash register and the OFD.',
+    'p:queue-old': 'Register {register}: receipts have been waiting a long time; check the internet connection.',
+    'p:dead-letters': 'Register {register}: some receipts need an operator: see tanba queue list --dead.',
     'p:scanner': 'A scanner is not connected:',
     's:connected': 'connected', 's:connecting': 'connecting', 's:disconnected': 'disconnected', 's:reconnecting': 'reconnecting', 's:closed': 'closed',
-    'r:sale': 'sale', 'r:return': 'return', 'r:queued': 'waiting to send', 'r:sending': 'sending', 'r:sent': 'sent', 'r:confirmed': 'confirmed', 'r:rejected': 'rejected', 'r:unknown': 'checking delivery',
+    'r:sale': 'sale', 'r:return': 'return',
+    'r:queued': 'waiting to send', 'r:sending': 'sending', 'r:unknown': 'checking with the cash register', 'r:fiscalised': 'fiscalised', 'r:rejected': 'rejected', 'r:recorded': 'recorded (history)',
   },
   ru: {
     title: 'Агент tanba',
     ready: 'Готов',
     degraded: 'Есть проблемы',
-    queue: 'Очередь',
-    pending: 'ждут отправки',
-    oldest: 'самая старая с',
-    dead: 'требуют внимания',
-    lastSuccess: 'Последний успешный обмен',
-    lastError: 'Последняя ошибка',
-    tokenExpiry: 'Токен истекает',
+    registers: 'Кассы',
+    channel: 'канал',
+    noChannel: 'нет',
+    unsent: 'неотправленных чеков',
+    oldest: 'самый старый с',
+    hoursLeft: 'до блокировки по правилу 72 ч осталось {h} ч',
+    dead: 'требуют оператора',
+    lastReceipt: 'последний чек фискализирован',
+    lastError: 'последняя ошибка',
+    blockedBy: 'заблокирована:',
+    'st:ok': 'работает',
+    'st:autonomous': 'автономный режим (нет связи с ОФД)',
+    'st:unreachable': 'нет связи — чеки в очереди',
+    'st:blocked': 'заблокирована — чеки ждут',
+    'st:unconfigured': 'кассовый канал не настроен',
+    queue: 'Все кассы',
+    pending: 'неотправленных чеков',
+    tracking: 'Система маркировки (проверка перед продажей)',
+    trackingOn: 'настроена',
+    tokenExpiry: 'токен истекает',
     scanners: 'Сканеры',
     none: 'нет',
     never: 'никогда',
     unknownValue: 'неизвестно',
+    receipts: 'Последние чеки',
+    noReceipts: 'чеки появятся здесь по мере записи',
+    fiscalSign: 'фискальный признак',
+    autonomousSign: 'автономный',
     decisions: 'Последние проверки',
     scans: 'Последние сканирования',
     allow: 'можно продавать',
@@ -58,31 +97,51 @@ const i18n = {
     unknown: 'не проверено',
     live: 'в сети',
     lost: 'нет связи с агентом — переподключение',
-    problems: 'Проблемы',
-    sales: 'Последние продажи',
-    notConfigured: 'система маркировки не настроена',
-    'p:tracking-unreachable': 'Система маркировки не отвечает; продажи сохранены и будут отправлены.',
-    'p:queue-old': 'Продажи долго ждут отправки: проверьте подключение к интернету.',
-    'p:dead-letters': 'Некоторые продажи требуют внимания оператора: tanba queue list --dead.',
+    notConfigured: 'система маркировки не настроена: коды проверяются только по локальным данным',
+    'p:fiscal-unreachable': 'Касса {register}: кассовый сервис не отвечает; {pending} чек(ов) в очереди, уйдут по порядку, когда он ответит.',
+    'p:fiscal-blocked': 'Касса {register} заблокирована; чеки ждут и уйдут по порядку после разблокировки.',
+    'p:fiscal-not-configured': 'Для кассы {register} не настроен кассовый канал: ждут {pending} чек(ов). Укажите registers[].fiscal в настройках.',
+    'p:autonomous-72h-near': 'Касса {register}: до блокировки по правилу 72 ч осталось {hours} ч. Восстановите связь кассы с интернетом и ОФД.',
+    'p:autonomous-72h-reached': 'Касса {register}: достигнут предел 72 ч. Восстановите связь кассы с интернетом и ОФД.',
+    'p:queue-old': 'Касса {register}: чеки долго ждут отправки; проверьте подключение к интернету.',
+    'p:dead-letters': 'Касса {register}: некоторые чеки требуют внимания оператора: tanba queue list --dead.',
     'p:scanner': 'Сканер не подключён:',
     's:connected': 'подключён', 's:connecting': 'подключается', 's:disconnected': 'отключён', 's:reconnecting': 'переподключается', 's:closed': 'закрыт',
-    'r:sale': 'продажа', 'r:return': 'возврат', 'r:queued': 'ждёт отправки', 'r:sending': 'отправляется', 'r:sent': 'отправлена', 'r:confirmed': 'подтверждена', 'r:rejected': 'отклонена', 'r:unknown': 'проверяется доставка',
+    'r:sale': 'продажа', 'r:return': 'возврат',
+    'r:queued': 'ждёт отправки', 'r:sending': 'отправляется', 'r:unknown': 'уточняется у кассы', 'r:fiscalised': 'фискализирован', 'r:rejected': 'отклонён', 'r:recorded': 'записан (история)',
   },
   kk: {
     title: 'tanba агенті',
     ready: 'Дайын',
     degraded: 'Ақаулар бар',
-    queue: 'Кезек',
-    pending: 'жіберуді күтуде',
+    registers: 'Кассалар',
+    channel: 'арна',
+    noChannel: 'жоқ',
+    unsent: 'жіберілмеген чек',
     oldest: 'ең ескісі',
-    dead: 'назар қажет',
-    lastSuccess: 'Соңғы сәтті алмасу',
-    lastError: 'Соңғы қате',
-    tokenExpiry: 'Токен мерзімі бітеді',
+    hoursLeft: '72 сағаттық бұғаттауға дейін {h} сағ. қалды',
+    dead: 'оператор қажет',
+    lastReceipt: 'соңғы чек фискалданды',
+    lastError: 'соңғы қате',
+    blockedBy: 'бұғатталған:',
+    'st:ok': 'жұмыс істейді',
+    'st:autonomous': 'автономды режим (ОФД-мен байланыс жоқ)',
+    'st:unreachable': 'байланыс жоқ — чектер кезекте',
+    'st:blocked': 'бұғатталған — чектер күтуде',
+    'st:unconfigured': 'касса арнасы бапталмаған',
+    queue: 'Барлық кассалар',
+    pending: 'жіберілмеген чек',
+    tracking: 'Таңбалау жүйесі (сату алдындағы тексеру)',
+    trackingOn: 'бапталған',
+    tokenExpiry: 'токен мерзімі бітеді',
     scanners: 'Сканерлер',
     none: 'жоқ',
     never: 'ешқашан',
     unknownValue: 'белгісіз',
+    receipts: 'Соңғы чектер',
+    noReceipts: 'чектер жазылған сайын осында шығады',
+    fiscalSign: 'фискалдық белгі',
+    autonomousSign: 'автономды',
     decisions: 'Соңғы тексерулер',
     scans: 'Соңғы сканерлеулер',
     allow: 'сатуға болады',
@@ -90,15 +149,18 @@ const i18n = {
     unknown: 'тексерілмеді',
     live: 'байланыста',
     lost: 'агентпен байланыс жоқ — қайта қосылуда',
-    problems: 'Ақаулар',
-    sales: 'Соңғы сатулар',
-    notConfigured: 'таңбалау жүйесі бапталмаған',
-    'p:tracking-unreachable': 'Таңбалау жүйесі жауап бермейді; сатулар сақталды және жіберіледі.',
-    'p:queue-old': 'Сатулар ұзақ күтіп тұр: интернет байланысын тексеріңіз.',
-    'p:dead-letters': 'Кейбір сатуларға оператор қажет: tanba queue list --dead.',
+    notConfigured: 'таңбалау жүйесі бапталмаған: кодтар тек жергілікті деректер бойынша тексеріледі',
+    'p:fiscal-unreachable': '{register} кассасы: касса сервисі жауап бермейді; кезекте {pending} чек, жауап бергенде ретімен жіберіледі.',
+    'p:fiscal-blocked': '{register} кассасы бұғатталған; чектер күтеді және бұғат алынғанда ретімен жіберіледі.',
+    'p:fiscal-not-configured': '{register} кассасына касса арнасы бапталмаған: {pending} чек күтуде. Баптауларда registers[].fiscal көрсетіңіз.',
+    'p:autonomous-72h-near': '{register} кассасы: 72 сағаттық шек бойынша бұғатталуға {hours} сағ. қалды. Кассаның интернет пен ОФД-мен байланысын қалпына келтіріңіз.',
+    'p:autonomous-72h-reached': '{register} кассасы: 72 сағаттық шекке жетті. Кассаның интернет пен ОФД-мен байланысын қалпына келтіріңіз.',
+    'p:queue-old': '{register} кассасы: чектер ұзақ күтіп тұр; интернет байланысын тексеріңіз.',
+    'p:dead-letters': '{register} кассасы: кейбір чектерге оператор қажет: tanba queue list --dead.',
     'p:scanner': 'Сканер қосылмаған:',
     's:connected': 'қосылған', 's:connecting': 'қосылуда', 's:disconnected': 'ажыратылған', 's:reconnecting': 'қайта қосылуда', 's:closed': 'жабық',
-    'r:sale': 'сату', 'r:return': 'қайтару', 'r:queued': 'жіберуді күтуде', 'r:sending': 'жіберілуде', 'r:sent': 'жіберілді', 'r:confirmed': 'расталды', 'r:rejected': 'қабылданбады', 'r:unknown': 'жеткізу тексерілуде',
+    'r:sale': 'сату', 'r:return': 'қайтару',
+    'r:queued': 'жіберуді күтуде', 'r:sending': 'жіберілуде', 'r:unknown': 'кассадан нақтылануда', 'r:fiscalised': 'фискалданды', 'r:rejected': 'қабылданбады', 'r:recorded': 'жазылған (тарих)',
   },
 } as const;
 
@@ -121,10 +183,18 @@ export const statusPageHtml = `<!doctype html>
   section h2 { font-size: .85em; text-transform: uppercase; letter-spacing: .04em; color: #5b6478; margin: 0 0 .5em; }
   .big { font-size: 1.8em; font-weight: 600; }
   #state[data-state=ready] { color: #137333; } #state[data-state=degraded] { color: #b3261e; }
-  ul { list-style: none; margin: 0; padding: 0; } li { padding: .25em 0; border-bottom: 1px solid #eee; word-break: break-all; }
+  ul { list-style: none; margin: 0; padding: 0; } li { padding: .25em 0; border-bottom: 1px solid #eee; word-break: break-word; }
   .allow { color: #137333; } .deny { color: #b3261e; } .unknown { color: #a15c00; }
   .wide { grid-column: 1 / -1; } small { color: #5b6478; } #conn { font-size: .85em; }
   #conn[data-live=false] { color: #ffb4ab; }
+  #registers { display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: .8em; }
+  #registers > li { border: 1px solid #e3e5ea; border-left: 6px solid #9aa1b1; border-radius: 6px; padding: .5em .8em; }
+  #registers > li[data-state=ok] { border-left-color: #137333; }
+  #registers > li[data-state=autonomous] { border-left-color: #a15c00; }
+  #registers > li[data-state=unreachable], #registers > li[data-state=blocked] { border-left-color: #b3261e; }
+  .reg-id { font-weight: 600; } .reg-state { font-weight: 600; }
+  li[data-state=fiscalised] .receipt-state { color: #137333; } li[data-state=rejected] .receipt-state { color: #b3261e; }
+  .fiscal-sign { font-family: ui-monospace, monospace; }
 </style>
 </head>
 <body>
@@ -140,14 +210,14 @@ export const statusPageHtml = `<!doctype html>
     <div><small data-t="oldest"></small> <span id="queue-oldest">—</span></div>
     <div><span id="queue-dead">0</span> <small data-t="dead"></small></div>
   </section>
-  <section><h2 data-t="lastSuccess"></h2><div id="last-success">…</div>
-    <div><small data-t="lastError"></small> <span id="last-error">—</span></div>
+  <section><h2 data-t="tracking"></h2><div id="tracking-state">…</div>
     <div><small data-t="tokenExpiry"></small> <span id="token-expiry">—</span></div>
   </section>
   <section><h2 data-t="scanners"></h2><ul id="scanners"></ul></section>
+  <section class="wide"><h2 data-t="registers"></h2><ul id="registers"></ul></section>
+  <section class="wide"><h2 data-t="receipts"></h2><ul id="receipts"></ul></section>
   <section class="wide"><h2 data-t="decisions"></h2><ul id="decisions"></ul></section>
-  <section><h2 data-t="scans"></h2><ul id="scans"></ul></section>
-  <section><h2 data-t="sales"></h2><ul id="sales"></ul></section>
+  <section class="wide"><h2 data-t="scans"></h2><ul id="scans"></ul></section>
 </main>
 <script>
 const I18N = ${JSON.stringify(i18n)};
@@ -155,44 +225,79 @@ const params = new URLSearchParams(location.search);
 const token = params.get('token');
 let lang = params.get('lang') || localStorage.getItem('tanba.lang') || (navigator.language || 'ru').slice(0, 2);
 if (!I18N[lang]) lang = 'ru';
-let last = null; const decisions = []; const scans = []; const sales = new Map();
+let last = null; const decisions = []; const scans = []; const receipts = new Map();
 const t = (k) => I18N[lang][k] || k;
+const fmt = (k, vars) => t(k).replace(/\\{(\\w+)\\}/g, (_, v) => (vars[v] === undefined || vars[v] === null ? '?' : String(vars[v])));
 const $ = (id) => document.getElementById(id);
-const when = (iso) => iso ? new Date(iso).toLocaleString(lang === 'kk' ? 'kk-KZ' : lang) : t('never');
-function li(text, cls) { const e = document.createElement('li'); e.textContent = text; if (cls) e.className = cls; return e; }
+const locale = () => (lang === 'kk' ? 'kk-KZ' : lang);
+const when = (iso) => iso ? new Date(iso).toLocaleString(locale()) : t('never');
+function el(tag, text, cls) { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; }
+function li(text, cls) { return el('li', text, cls); }
 function fill(ul, items) { ul.replaceChildren(...items); }
+/** A line "<label> <value>" with the value in an element of class cls. */
+function row(label, value, cls) { const d = el('div'); d.append(el('small', label + ' '), el('span', value, cls)); return d; }
 function applyLang() {
   document.documentElement.lang = lang;
   document.querySelectorAll('[data-t]').forEach((e) => { e.textContent = t(e.dataset.t); });
   document.querySelectorAll('[data-lang]').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.lang === lang)));
   renderStatus(); renderLists();
 }
-function problemText(p) {
+function problemText(p, s) {
   if (p.code === 'tracking-not-configured') return t('notConfigured');
   if (p.code.startsWith('scanner-')) return t('p:scanner') + ' ' + p.message;
   const k = 'p:' + p.code;
-  return I18N[lang][k] || p.message;
+  if (!I18N[lang][k]) return p.message;
+  const r = (s.registers || []).find((x) => x.id === p.registerId) || {};
+  return fmt(k, { register: p.registerId, pending: r.pending, hours: r.hoursLeft });
+}
+function registerItem(r) {
+  const e = li(undefined, 'register');
+  e.dataset.register = r.id; e.dataset.state = r.state;
+  const head = el('div');
+  head.append(el('span', r.id, 'reg-id'), document.createTextNode(' — '), el('span', t('st:' + r.state), 'reg-state'));
+  e.append(head, row(t('channel'), r.channel || t('noChannel'), 'reg-channel'));
+  const unsent = el('div'); unsent.append(el('span', String(r.pending), 'reg-pending'), el('small', ' ' + t('unsent')));
+  e.append(unsent);
+  if (r.oldestUnsentAt) e.append(row(t('oldest'), when(r.oldestUnsentAt), 'reg-oldest'));
+  if (r.hoursLeft !== null && r.hoursLeft !== undefined) e.append(el('div', fmt('hoursLeft', { h: r.hoursLeft }), 'reg-hours'));
+  if (r.deadLetters) { const d = el('div'); d.append(el('span', String(r.deadLetters), 'reg-dead'), el('small', ' ' + t('dead'))); e.append(d); }
+  if (r.blocked) e.append(row(t('blockedBy'), r.blocked.message + ' (' + r.blocked.code + ', ' + when(r.blocked.since) + ')', 'reg-blocked'));
+  e.append(row(t('lastReceipt'), when(r.lastSuccessAt), 'reg-success'));
+  if (r.lastError && r.state !== 'ok') e.append(row(t('lastError'), r.lastError + (r.lastErrorAt ? ' (' + when(r.lastErrorAt) + ')' : ''), 'reg-error'));
+  return e;
 }
 function renderStatus() {
   const s = last; if (!s) return;
   $('state').dataset.state = s.state; $('state').textContent = t(s.state);
-  fill($('problems'), s.problems.map((p) => li(problemText(p))));
+  fill($('problems'), s.problems.map((p) => { const e = li(problemText(p, s)); e.dataset.code = p.code; if (p.registerId) e.dataset.register = p.registerId; return e; }));
   $('queue-pending').textContent = String(s.queue.pending);
   $('queue-oldest').textContent = s.queue.oldestPendingAt ? when(s.queue.oldestPendingAt) : '—';
   $('queue-dead').textContent = String(s.queue.deadLetters);
-  $('last-success').textContent = when(s.tracking.lastSuccessAt);
-  $('last-error').textContent = s.tracking.lastError ? s.tracking.lastError + ' (' + when(s.tracking.lastErrorAt) + ')' : '—';
-  $('token-expiry').textContent = s.tracking.tokenExpiresAt ? when(s.tracking.tokenExpiresAt) : t('unknownValue');
+  fill($('registers'), (s.registers || []).map(registerItem));
+  const tr = s.tracking || {};
+  $('tracking-state').textContent = tr.configured ? t('trackingOn') + (tr.message ? ' — ' + tr.message : '') : t('notConfigured');
+  $('token-expiry').textContent = tr.tokenExpiresAt ? when(tr.tokenExpiresAt) : t('unknownValue');
   fill($('scanners'), s.scanners.length ? s.scanners.map((x) => { const e = li(x.driver + ' ' + x.path + ': ' + t('s:' + x.state)); e.dataset.state = x.state; return e; }) : [li(t('none'))]);
+}
+function receiptItem(r) {
+  // Only the receipt's id, register, state and fiscal result: receipt events never carry customer data.
+  const e = li(undefined, 'receipt');
+  e.dataset.id = r.id; e.dataset.state = r.state; e.dataset.register = r.registerId;
+  e.append(el('span', new Date(r.updatedAt || Date.now()).toLocaleTimeString(locale()) + '  ' + t('r:' + r.type) + ' ' + r.id + ' (' + r.registerId + '): '), el('span', t('r:' + r.state), 'receipt-state'));
+  if (r.fiscal) {
+    e.append(document.createTextNode(' — ' + t('fiscalSign') + ' '), el('span', r.fiscal.fiscalSign, 'fiscal-sign'));
+    if (r.fiscal.isOffline) e.append(el('small', ' (' + t('autonomousSign') + ')'));
+  } else if (r.reasons && r.reasons.length) e.append(el('small', ' — ' + r.reasons.map((x) => x.message).join('; ')));
+  return e;
 }
 function renderLists() {
   fill($('decisions'), decisions.slice().reverse().map((d) => {
     const code = d.code.ki || d.code.gtin || (d.code.error && d.code.error.code) || '?';
     const why = d.reasons.map((r) => r.message).join('; ');
-    return li(new Date(d.checkedAt).toLocaleTimeString(lang) + '  ' + t(d.verdict) + '  ' + code + (why ? ' — ' + why : ''), d.verdict);
+    return li(new Date(d.checkedAt).toLocaleTimeString(locale()) + '  ' + t(d.verdict) + '  ' + code + (why ? ' — ' + why : ''), d.verdict);
   }));
-  fill($('scans'), scans.slice().reverse().map((s) => li(new Date(s.at).toLocaleTimeString(lang) + '  ' + s.source.driver + ' ' + s.source.path + '  ' + ((s.code && (s.code.ki || s.code.gtin)) || JSON.stringify(s.text)))));
-  fill($('sales'), [...sales.values()].reverse().slice(0, 20).map((r) => li(t('r:' + r.type) + ' ' + r.id + ': ' + t('r:' + r.state), 'record-' + r.state)));
+  fill($('scans'), scans.slice().reverse().map((s) => li(new Date(s.at).toLocaleTimeString(locale()) + '  ' + s.source.driver + ' ' + s.source.path + '  ' + ((s.code && (s.code.ki || s.code.gtin)) || JSON.stringify(s.text)))));
+  fill($('receipts'), receipts.size ? [...receipts.values()].reverse().slice(0, 30).map(receiptItem) : [li(t('noReceipts'), 'empty')]);
 }
 async function api(path) {
   const r = await fetch(path, { headers: token ? { authorization: 'Bearer ' + token } : {} });
@@ -208,13 +313,19 @@ function connect() {
   es.onopen = () => { $('conn').dataset.live = 'true'; $('conn').textContent = '● ' + t('live'); refresh(); };
   es.onerror = () => { $('conn').dataset.live = 'false'; $('conn').textContent = t('lost'); };
   es.addEventListener('status', (e) => { const s = JSON.parse(e.data); last = Object.assign({}, last, s); renderStatus(); });
+  es.addEventListener('register', () => refresh());
   es.addEventListener('decision', (e) => {
     const d = JSON.parse(e.data);
     if (!decisions.some((x) => x.checkedAt === d.checkedAt && x.code.km === d.code.km)) { decisions.push(d); if (decisions.length > 30) decisions.shift(); }
     renderLists();
   });
   es.addEventListener('scan', (e) => { scans.push(JSON.parse(e.data)); if (scans.length > 20) scans.shift(); renderLists(); });
-  es.addEventListener('record', (e) => { const r = JSON.parse(e.data); sales.delete(r.id); sales.set(r.id, r); if (sales.size > 50) sales.delete(sales.keys().next().value); renderLists(); });
+  es.addEventListener('receipt', (e) => {
+    const r = JSON.parse(e.data);
+    receipts.delete(r.id); receipts.set(r.id, r);
+    if (receipts.size > 50) receipts.delete(receipts.keys().next().value);
+    renderLists();
+  });
 }
 document.querySelectorAll('[data-lang]').forEach((b) => b.addEventListener('click', () => { lang = b.dataset.lang; localStorage.setItem('tanba.lang', lang); applyLang(); connect(); }));
 applyLang(); refresh(); connect(); setInterval(refresh, 10000);

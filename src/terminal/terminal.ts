@@ -65,8 +65,8 @@ export interface TerminalConfig {
 
 const FINAL = new Set(['fiscalised', 'rejected', 'recorded']);
 
-/** Health of a channel with a time-to-live, refreshed in the background once stale. */
-function cachedHealth(ch: FiscalChannel, ttlMs: number): () => Promise<ChannelHealth> {
+/** Health of a channel with a time-to-live, refreshed in the background once stale; `invalidate` after news. */
+function cachedHealth(ch: FiscalChannel, ttlMs: number): { get: () => Promise<ChannelHealth>; invalidate: () => void } {
   let last: { at: number; value: ChannelHealth } | null = null;
   let inflight: Promise<ChannelHealth> | null = null;
   const refresh = () =>
@@ -75,13 +75,17 @@ function cachedHealth(ch: FiscalChannel, ttlMs: number): () => Promise<ChannelHe
       .catch((e): ChannelHealth => ({ ok: false, problems: [{ code: 'health-failed', message: e instanceof Error ? e.message : String(e) }] }))
       .then((value) => ((last = { at: Date.now(), value }), value))
       .finally(() => (inflight = null)));
-  return async () => {
-    if (last && Date.now() - last.at < ttlMs) return last.value;
-    if (last) {
-      void refresh();
-      return last.value;
-    }
-    return refresh();
+  return {
+    get: async () => {
+      if (last && Date.now() - last.at < ttlMs) return last.value;
+      if (last) {
+        void refresh();
+        return last.value;
+      }
+      return refresh();
+    },
+    // The cash register just answered: the next status asks it afresh instead of showing an old problem.
+    invalidate: () => (last = null),
   };
 }
 
@@ -89,7 +93,7 @@ class TerminalImpl extends EventEmitter implements Terminal {
   private closed = false;
   private readonly scanListeners: { scanner: Scanner; fn: (s: ScanEvent) => void }[] = [];
   private readonly registers = new Map<string, RegisterSetup>();
-  private readonly health = new Map<string, () => Promise<ChannelHealth>>();
+  private readonly health = new Map<string, ReturnType<typeof cachedHealth>>();
   /** Returns are checked against their sale and appended one at a time per sale (no double return). */
   private readonly returnLocks = new Map<string, Promise<unknown>>();
   readonly relay: Relay | null;
@@ -124,9 +128,13 @@ class TerminalImpl extends EventEmitter implements Terminal {
             registers: () => sending,
             onChange: (v) => {
               this.storeTrouble = null;
+              if (v.state === 'fiscalised') this.health.get(v.registerId)?.invalidate();
               this.emit('receipt', v);
             },
-            onRegister: (s) => this.emit('register', s),
+            onRegister: (s) => {
+              this.health.get(s.registerId)?.invalidate();
+              this.emit('register', s);
+            },
             onError: (e) => {
               this.noteStoreTrouble(e);
               config.relay?.onError?.(e);
@@ -360,7 +368,7 @@ class TerminalImpl extends EventEmitter implements Terminal {
     const healthOf = async (id: string): Promise<ChannelHealth | null> => {
       const h = this.health.get(id);
       if (!h) return null;
-      return Promise.race([h(), new Promise<null>((r) => setTimeout(() => r(null), 1000).unref())]);
+      return Promise.race([h.get(), new Promise<null>((r) => setTimeout(() => r(null), 1000).unref())]);
     };
     const registers: RegisterStatus[] = await Promise.all(
       [...ids].sort().map(async (id): Promise<RegisterStatus> => {
@@ -407,12 +415,15 @@ class TerminalImpl extends EventEmitter implements Terminal {
           problems.push({
             registerId: id,
             code: hoursLeft <= 0 ? 'autonomous-72h-reached' : 'autonomous-72h-near',
-            message: `Register ${id}: ${hoursLeft <= 0 ? `the ${limitH} h autonomous limit is reached` : `${hoursLeft} h left before the ${limitH} h autonomous limit blocks it`}. Restore the internet link to the cash register and the OFD.`,
+            message: `Register ${id}: ${hoursLeft <= 0 ? `the ${limitH} h limit is reached` : `${hoursLeft} h left of the ${limitH} h`} a receipt may stay ${autonomousSince ? 'autonomous (not forwarded to the OFD)' : 'unsent'}. Restore the internet link to the cash register${autonomousSince ? ' and its OFD' : ''}.`,
           });
         else if (oldestUnsentAt && now - Date.parse(oldestUnsentAt) > (this.config.queueAgeWarningMs ?? 3_600_000) && state !== 'unconfigured')
           problems.push({ registerId: id, code: 'queue-old', message: `Register ${id}: receipts have been waiting since ${oldestUnsentAt}.` });
         if (r.deadLetters > 0) problems.push({ registerId: id, code: 'dead-letters', message: `Register ${id}: ${r.deadLetters} receipt(s) need an operator: see tanba queue list --dead.` });
-        for (const p of health?.problems ?? []) problems.push({ registerId: id, code: p.code, message: `Register ${id}: ${p.message}` });
+        // While unreachable, the register's own problem says it; the health probe would only repeat it.
+        if (state !== 'unreachable')
+          for (const p of health?.problems ?? [])
+            if (!problems.some((q) => q.registerId === id && q.code === p.code)) problems.push({ registerId: id, code: p.code, message: `Register ${id}: ${p.message}` });
         return r;
       }),
     );

@@ -110,7 +110,7 @@ describe('tanba CLI', () => {
     const missing = await run(['queue', 'show', 'nope', '--db', join(dir, 'flag.db')], { cwd: dir });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no sale or return with id "nope"');
-  });
+  }, 90_000); // five tsx processes: slow on two busy cores
 
   it('SIGTERM during a stream of sales: every acknowledged sale is on disk, the process exits 0', async () => {
     const db = join(dir, 'term.db');
@@ -240,14 +240,5 @@ describe('tanba CLI', () => {
     expect(bad.stdout).toContain('→ http.port: write a whole number');
   });
 
-  it('tanba demo --fast ends by itself, exit 0, every sale delivered once', async () => {
-    const t0 = Date.now();
-    const r = await run(['demo', '--fast'], { cwd: dir, timeoutMs: 45_000 });
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    expect(Date.now() - t0).toBeLessThan(30_000);
-    for (const s of ['✔ ALLOW', '✘ DENY', '? UNKNOWN', '(already sold)', '(blocked)', '(expired)', 'layout-ru', 'layout-kz', 'gs-restored', 'queued', 'confirmed', 'DEGRADED'])
-      expect(r.stdout).toContain(s);
-    expect(r.stdout).toMatch(/holds 5 sale document\(s\) for 5 sales, 0 duplicate/);
-  }, 60_000);
+  // The demo itself is covered by test/agent/demo.test.ts (the CLI run and an in-process run checked at the emulator).
 });

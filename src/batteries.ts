@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { createChannel, fiscalConfigSchema, type ChannelLogger, type FiscalConfigInput } from './fiscal/create.js';
 import type { FiscalChannel } from './fiscal/types.js';
+import type { Outbox } from './outbox/ports.js';
 import { openSqliteOutbox } from './outbox/sqlite/outbox.js';
 import { createTerminal, type TanbaTerminal, type TerminalConfig } from './terminal/terminal.js';
 import type { TrackingConfig } from './tracking/config.js';
@@ -14,8 +15,11 @@ import { createTrackingSystem } from './tracking/factory.js';
 import type { TrackingSystem } from './tracking/types.js';
 
 export interface OpenTerminalOptions extends Omit<TerminalConfig, 'outbox' | 'registers' | 'tracking'> {
-  /** Default: SQLite `tanba.db` in the working folder. */
-  store?: { kind: 'sqlite'; path: string };
+  /**
+   * Default: SQLite `tanba.db` in the working folder. `postgres`: the shared store of a chain or
+   * cloud POS (password here or in the URL; the agent passes TANBA_STORE_PASSWORD).
+   */
+  store?: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; password?: string; schema?: string; poolSize?: number };
   /** Default: one register "default" without a channel (receipts are kept and wait). */
   registers?: { id: string; vatRate?: number | null; fiscal?: FiscalConfigInput | FiscalChannel | null }[];
   /** The pre-sale check: an adapter configuration, a ready TrackingSystem, or null (local knowledge only). */
@@ -36,7 +40,11 @@ export async function openTerminal(options: OpenTerminalOptions = {}): Promise<T
   const now = rest.now ?? Date.now;
   const built: FiscalChannel[] = [];
   let ownTracking: TrackingSystem | null = null;
-  const outbox = openSqliteOutbox({ path: store?.path ?? join(process.cwd(), 'tanba.db'), now });
+  const outbox: Outbox =
+    store?.kind === 'postgres'
+      ? // Loaded only when used: a till on SQLite never loads the PostgreSQL client.
+        await (await import('./outbox/postgres/outbox.js')).openPostgresOutbox({ url: store.url, password: store.password, schema: store.schema, poolSize: store.poolSize })
+      : openSqliteOutbox({ path: store?.path ?? join(process.cwd(), 'tanba.db'), now });
   try {
     const regs = (registers ?? [{ id: 'default' }]).map((r) => {
       let channel: FiscalChannel | null = null;

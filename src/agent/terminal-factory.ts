@@ -115,7 +115,10 @@ export async function createTerminalFromConfig(config: AgentConfig, logger: Logg
   const closeScanners = (): Promise<unknown> => Promise.all(ownScanners.map((s) => s.close().catch(() => undefined)));
   try {
     const terminal = await openTerminal({
-      store: { kind: 'sqlite', path: resolve(opts.cwd ?? process.cwd(), storePath(config)) },
+      store:
+        config.store?.kind === 'postgres'
+          ? { ...config.store, password: process.env.TANBA_STORE_PASSWORD || undefined }
+          : { kind: 'sqlite', path: resolve(opts.cwd ?? process.cwd(), storePath(config)) },
       registers: resolveRegisters(config).map((r) => ({ id: r.id, vatRate: r.vatRate, fiscal: r.fiscal })),
       tracking,
       logger: logger.child({ part: 'fiscal' }),

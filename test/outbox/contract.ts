@@ -134,6 +134,22 @@ export function outboxContract(name: string, make: (clock: ContractClock) => Pro
       await expect(o.retryDead('d-2')).rejects.toMatchObject({ code: 'not-found' });
     });
 
+    it('an operator retry of an older dead letter waits while a newer receipt of its register is in flight', async () => {
+      const { o } = await fresh();
+      await o.append(saleRecord('o-1', { n: 1 }), 'x');
+      await o.append(saleRecord('o-2', { n: 2 }), 'x');
+      const [c1] = await o.claim('w1', null, 1, 60_000);
+      await o.transition(c1, { state: 'rejected', delayMs: null, dead: true, reasons: [{ code: 'x', message: 'refused' }] });
+      const [c2] = await o.claim('w1', null, 1, 60_000);
+      expect(c2.delivery.id).toBe('o-2');
+      await o.markSending(c2, true);
+      await o.retryDead('o-1');
+      expect(await o.claim('w2', null, 5, 60_000)).toEqual([]);
+      await o.transition(c2, { state: 'fiscalised', delayMs: null, result: result('o-2') });
+      const [again] = await o.claim('w2', null, 5, 60_000);
+      expect(again.delivery.id).toBe('o-1');
+    });
+
     it('recover turns this worker’s sending receipts into unknown, keeping what the channel noted before the send', async () => {
       const { o } = await fresh();
       await o.append(saleRecord('u-1'), 'x');

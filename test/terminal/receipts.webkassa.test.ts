@@ -31,7 +31,7 @@ afterEach(async () => {
 const cashbox = (i: number) => `SWK0000000${i}`;
 const fiscal = (i: number, timeoutMs = 2000) => ({ channel: 'webkassa' as const, url: emu.url, apiKey: 'WKD-demo', login: 'demo@webkassa.kz', password: 'demo', cashbox: cashbox(i), timeoutMs });
 
-async function terminal(registers = 1, opts: { timeoutMs?: number; relay?: Parameters<typeof openTerminal>[0]['relay'] } = {}): Promise<TanbaTerminal> {
+async function terminal(registers = 1, opts: { timeoutMs?: number; relay?: NonNullable<Parameters<typeof openTerminal>[0]>['relay'] } = {}): Promise<TanbaTerminal> {
   const t = await openTerminal({
     store: { kind: 'sqlite', path: tmp.file(`t${++n}.db`) },
     registers: Array.from({ length: registers }, (_, i) => ({ id: `till-${i + 1}`, fiscal: fiscal(i + 1, opts.timeoutMs) })),

@@ -230,6 +230,7 @@ export class SqliteOutbox implements Outbox {
       bySeq: db.prepare(`${JOIN} WHERE d.seq = ?`),
       returnsOf: db.prepare(`SELECT r.body FROM receipts r JOIN deliveries d ON d.seq = r.seq WHERE r.sale_id = ? AND r.type = 'return' AND d.state <> 'rejected' ORDER BY r.seq`),
       head: db.prepare(`${JOIN} WHERE d.register_id = ? AND d.dead = 0 AND d.state IN ${OPEN} ORDER BY d.seq LIMIT 1`),
+      busyUntil: db.prepare(`SELECT MAX(lease_until) AS t FROM deliveries WHERE register_id = ? AND dead = 0 AND state IN ${OPEN} AND lease_until > ?`),
       openRegisters: db.prepare(`SELECT DISTINCT register_id FROM deliveries WHERE dead = 0 AND state IN ${OPEN}`),
       saleOf: db.prepare(`SELECT d.state, d.dead, d.result FROM receipts r JOIN deliveries d ON d.seq = r.seq WHERE r.id = ? AND r.type = 'sale'`),
       lease: db.prepare(
@@ -419,6 +420,9 @@ export class SqliteOutbox implements Outbox {
     if (!row) return null;
     let dueAt = Math.max(row.next_attempt_at ?? now, row.lease_until ?? 0);
     if (row.state === 'sending') dueAt = row.lease_until ?? now; // in flight: due again only if its lease lapses
+    // Another receipt of this register is in flight (e.g. an older dead letter was retried meanwhile): one at a time.
+    const busy = (this.st.busyUntil.get(registerId, now) as { t: number | null }).t;
+    if (busy !== null) dueAt = Math.max(dueAt, busy);
     let basis: FiscalResult | null = null;
     let basisProblem: Reason | null = null;
     if (row.type === 'return' && row.sale_id !== null) {

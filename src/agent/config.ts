@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { type FiscalConfig, FISCAL_CHANNELS, fiscalConfigSchema } from '../fiscal/create.js';
+import { redactUrl } from '../outbox/postgres/connection.js';
 import { type FieldError, schemaKeys, toFieldErrors } from '../util/field-errors.js';
 
 const tin = z.string().regex(/^\d{9,12}$/);
@@ -40,7 +41,18 @@ export const agentConfigSchema = z
     db: z.object({ path: z.string().min(1).default('tanba.db') }).strict().prefault({}),
     /** Where receipts are kept. `db.path` is the older spelling of `{ kind: 'sqlite', path }`. */
     store: z
-      .discriminatedUnion('kind', [z.object({ kind: z.literal('sqlite'), path: z.string().min(1) }).strict(), z.object({ kind: z.literal('postgres'), url: z.string().min(1) }).strict()])
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('sqlite'), path: z.string().min(1) }).strict(),
+        z
+          .object({
+            kind: z.literal('postgres'),
+            /** postgres://user@host:port/database; the password from TANBA_STORE_PASSWORD (keeps it out of the file). */
+            url: z.string().regex(/^postgres(ql)?:\/\//, 'write a URL like postgres://tanba@db.example:5432/tanba (password in TANBA_STORE_PASSWORD)'),
+            schema: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'write a plain PostgreSQL identifier, e.g. "tanba"').optional(),
+            poolSize: z.number().int().min(1).max(100).optional(),
+          })
+          .strict(),
+      ])
       .optional(),
     /** The default fiscal channel settings every register extends (e.g. the channel, URL and API key of the account). */
     fiscal: z.record(z.string(), z.unknown()).default({}),
@@ -65,7 +77,7 @@ export const agentConfigSchema = z
         /** Base URL of the tracking system (or the emulator). Absent: no online checks, sales stay queued. */
         url: z.url({ protocol: /^https?$/ }).optional(),
         /** Default: follows `country` (xtrace for KZ/UZ, true-api for RU). */
-        family: z.enum(['xtrace', 'true-api']).optional(),
+        family: z.enum(['xtrace', 'true-api', 'tspiot', 'local-module']).optional(),
         login: z.string().min(1).optional(),
         password: z.string().min(1).optional(),
         apiKey: z.string().min(1).optional(),
@@ -96,6 +108,8 @@ export const agentConfigSchema = z
         reconcileDelayMs: z.number().int().min(0).default(1000),
         /** While a register is blocked (72 h, blocked by the OFD), how often its next receipt is tried. */
         blockedProbeMs: z.number().int().min(1000).default(60_000),
+        /** How long a worker's claim is reserved; a worker that dies is taken over after this (shared stores). */
+        leaseSeconds: z.number().int().min(1).max(3600).default(120),
         /** Keep fiscalised receipts (return bases, sold-here knowledge) this many days. */
         retentionDays: z.number().int().min(1).max(3650).default(180),
       })
@@ -123,7 +137,7 @@ export const agentConfigSchema = z
       .prefault({}),
   })
   .strict()
-  .transform((c) => ({ ...c, tracking: { ...c.tracking, family: c.tracking.family ?? (c.country === 'RU' ? ('true-api' as const) : ('xtrace' as const)) } }))
+  .transform((c) => ({ ...c, tracking: { ...c.tracking, family: c.tracking.family ?? (c.country === 'RU' ? ('tspiot' as const) : ('xtrace' as const)) } }))
   .superRefine((c, ctx) => {
     const t = c.tracking;
     if (t.url && t.family === 'xtrace' && !t.apiKey) {
@@ -132,8 +146,6 @@ export const agentConfigSchema = z
           ctx.addIssue({ code: 'custom', path: ['tracking', k], message: `is required to sign in to ${t.url}${c.country === 'UZ' ? ' (or set tracking.apiKey)' : ''}` });
     }
     if (t.url && t.family === 'true-api' && !t.apiKey) ctx.addIssue({ code: 'custom', path: ['tracking', 'apiKey'], message: `is required for True API (${t.url})` });
-    if (c.store?.kind === 'postgres')
-      ctx.addIssue({ code: 'custom', path: ['store', 'kind'], message: 'postgres is not available in this release; use { "kind": "sqlite", "path": "tanba.db" }' });
     const ids = new Set<string>();
     c.registers.forEach((r, i) => {
       if (ids.has(r.id)) ctx.addIssue({ code: 'custom', path: ['registers', i, 'id'], message: `repeats register id ${r.id}` });
@@ -339,6 +351,16 @@ export function loadConfig(opts: { flags?: ConfigFlags; env?: NodeJS.ProcessEnv;
   const flagLayer: Layer = { source: 'flags', values: {}, origins: {} };
   for (const [key, [field, name]] of Object.entries(flagFields) as [keyof typeof flagFields, [string, string]][]) {
     const v = flags[key];
+    if (key === 'db' && typeof v === 'string' && /^postgres(ql)?:\/\//.test(v)) {
+      // `--db postgres://…` names the chain's shared store.
+      setPath(flagLayer.values, 'store', { kind: 'postgres', url: v });
+      flagLayer.origins.store = 'flag --db';
+      continue;
+    }
+    if (key === 'db' && v !== undefined) {
+      setPath(flagLayer.values, 'store', { kind: 'sqlite', path: String(v) });
+      flagLayer.origins.store = 'flag --db';
+    }
     if (v !== undefined) {
       setPath(flagLayer.values, field, typeof v === 'string' ? coerce(field, v) : v);
       flagLayer.origins[field] = `flag ${name}`;
@@ -395,6 +417,7 @@ export function redactConfig(c: AgentConfig): Record<string, unknown> {
   };
   redactFiscal(copy.fiscal);
   for (const r of copy.registers as unknown as { fiscal?: Record<string, unknown> }[]) redactFiscal(r.fiscal);
+  if (copy.store?.kind === 'postgres' && typeof copy.store.url === 'string') copy.store.url = redactUrl(copy.store.url);
   return copy;
 }
 

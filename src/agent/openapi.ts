@@ -126,6 +126,12 @@ export function buildOpenApi(opts: { version: string; tokenRequired: boolean }):
           responses: { '200': { description: 'The record, queued again', content: json(ref('Receipt')) }, ...errors(401, 404) },
         },
       },
+      '/v1/fleet': {
+        get: {
+          summary: 'Every register of the store (the whole chain on a shared PostgreSQL store): queue depth, oldest unsent receipt, hours left before the 72 h block, dead letters, last success',
+          responses: { '200': { description: 'Fleet', content: json({ type: 'object' }) }, ...errors(401) },
+        },
+      },
       '/v1/receipts': {
         get: {
           summary: 'Receipts, newest state first within dead letters then oldest: which=open|all|dead, limit, registerId (no customer data)',

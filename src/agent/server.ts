@@ -215,6 +215,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   app.get('/v1/status', async () => deps.status());
 
+  app.get('/v1/fleet', async () => terminal.fleet());
+
   app.get('/v1/queue/dead', async () => terminal.receipts({ which: 'dead', limit: 1000 }));
   /** Recent and open receipts for the status page and support: `?which=open|all|dead&limit=N&registerId=…`. No customer data. */
   app.get('/v1/receipts', async (req) => {

@@ -133,6 +133,7 @@ export async function createTerminalFromConfig(config: AgentConfig, logger: Logg
         enabled: config.relay.enabled,
         concurrency: config.relay.concurrency,
         retentionMs: config.relay.retentionDays * 86_400_000,
+        leaseMs: config.relay.leaseSeconds * 1000,
         policy: {
           attemptsPerClaim: config.relay.attemptsPerClaim,
           backoff: { minDelayMs: config.relay.retryMinMs, maxDelayMs: config.relay.retryMaxMs },

@@ -24,7 +24,7 @@ import { checkReturnAgainstSale } from '../sale/returns.js';
 import type { ReturnInput, SaleInput } from '../sale/schema.js';
 import type { Scanner, ScanEvent } from '../scan/types.js';
 import type { TrackingSystem } from '../tracking/types.js';
-import type { Problem, RecordOptions, RegisterStatus, Terminal, TerminalStatus } from './types.js';
+import type { FleetRegister, FleetView, Problem, RecordOptions, RegisterStatus, Terminal, TerminalStatus } from './types.js';
 
 export interface RegisterSetup {
   id: string;
@@ -348,6 +348,23 @@ class TerminalImpl extends EventEmitter implements Terminal {
     this.emit('receipt', view);
     this.relay?.kick();
     return view;
+  }
+
+  async fleet(): Promise<FleetView> {
+    const stats = await this.outbox.stats();
+    const now = this.now();
+    const limitH = this.config.autonomousLimitHours ?? 72;
+    const registers: FleetRegister[] = stats.registers.map((r) => {
+      const starts = [r.oldestPendingAt, r.autonomousSince].filter((x): x is string => x !== null).map(Date.parse);
+      const hoursLeft = starts.length ? Math.round((limitH - (now - Math.min(...starts)) / 3_600_000) * 10) / 10 : null;
+      return { id: r.registerId, channel: r.channel, pending: r.pending, oldestUnsentAt: r.oldestPendingAt, hoursLeft, deadLetters: r.deadLetters, lastFiscalisedAt: r.lastFiscalisedAt, autonomousSince: r.autonomousSince };
+    });
+    const hours = registers.map((r) => r.hoursLeft).filter((h): h is number => h !== null);
+    return {
+      at: new Date(now).toISOString(),
+      registers,
+      totals: { registers: registers.length, pending: stats.pending, deadLetters: stats.deadLetters, oldestUnsentAt: stats.oldestPendingAt, leastHoursLeft: hours.length ? Math.min(...hours) : null },
+    };
   }
 
   async status(): Promise<TerminalStatus> {

@@ -51,6 +51,24 @@ export interface TerminalStatus {
   scanners: { path: string; driver: string; state: string }[];
 }
 
+export interface FleetRegister {
+  id: string;
+  channel: string | null;
+  pending: number;
+  oldestUnsentAt: string | null;
+  /** Hours before the 72 h rule blocks the register (oldest unsent or autonomous receipt); null when nothing counts. */
+  hoursLeft: number | null;
+  deadLetters: number;
+  lastFiscalisedAt: string | null;
+  autonomousSince: string | null;
+}
+
+export interface FleetView {
+  at: string;
+  registers: FleetRegister[];
+  totals: { registers: number; pending: number; deadLetters: number; oldestUnsentAt: string | null; leastHoursLeft: number | null };
+}
+
 export interface RecordOptions {
   /** Also wait up to this long for the fiscal result (ms). Default 0: answer once the receipt is on disk. */
   waitMs?: number;
@@ -71,6 +89,8 @@ export interface Terminal extends EventEmitter {
   receipts(opts: { which: 'open' | 'all' | 'dead'; limit: number; registerId?: string }): Promise<ListedReceipt[]>;
   /** An operator decided to try a dead letter again. */
   retryDeadLetter(id: string): Promise<SaleView>;
+  /** Every register of the store (the whole chain on a shared store): queue, oldest unsent, hours left, dead letters, last success. */
+  fleet(): Promise<FleetView>;
   close(): Promise<void>;
 }
 

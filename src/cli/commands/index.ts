@@ -10,6 +10,8 @@ import { registerStatus } from './status.js';
 import { registerDoctor } from './doctor.js';
 import { registerDemo } from './demo.js';
 import { registerQueue } from './queue.js';
+import { registerRelay } from './relay.js';
+import { registerFleet } from './fleet.js';
 
 export function registerAll(program: Command): void {
   parse(program);
@@ -22,4 +24,6 @@ export function registerAll(program: Command): void {
   registerDoctor(program);
   registerDemo(program);
   registerQueue(program);
+  registerRelay(program);
+  registerFleet(program);
 }

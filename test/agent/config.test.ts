@@ -128,7 +128,7 @@ describe('config: registers and their fiscal channels', () => {
   });
 
   it('the tracking family follows the country', () => {
-    expect(loadConfig({ env: {}, file: { country: 'RU' } }).tracking.family).toBe('true-api');
+    expect(loadConfig({ env: {}, file: { country: 'RU' } }).tracking.family).toBe('tspiot');
     expect(loadConfig({ env: {}, file: { country: 'UZ' } }).tracking.family).toBe('xtrace');
     expect(loadConfig({ env: {}, file: {} }).tracking.family).toBe('xtrace');
   });

@@ -56,7 +56,9 @@ export async function openTerminal(options: OpenTerminalOptions = {}): Promise<T
       return { id: r.id, channel, vatRate: r.vatRate ?? null };
     });
     const t = isTracking(tracking) ? tracking : tracking ? (ownTracking = createTrackingSystem({ now, ...tracking } as TrackingConfig)) : null;
-    return await createTerminal({ ...rest, outbox, registers: regs, tracking: t });
+    // On a shared store other processes append too: the relay looks every second, not only when woken here.
+    const relay = store?.kind === 'postgres' ? { idlePollMs: 1000, ...(rest.relay ?? {}) } : rest.relay;
+    return await createTerminal({ ...rest, ...(relay ? { relay } : {}), outbox, registers: regs, tracking: t });
   } catch (e) {
     await outbox.close().catch(() => undefined);
     for (const c of built) await c.close?.().catch(() => undefined);

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { createExternalChannel } from './external.js';
+import { createForwardChannel, forwardConfigSchema } from './forward/index.js';
 import { rekassaConfigSchema } from './rekassa/config.js';
 import { createRekassaChannel } from './rekassa/index.js';
 import type { FiscalChannel } from './types.js';
@@ -12,13 +13,13 @@ import { createWebkassaChannel } from './webkassa/index.js';
 
 export const externalConfigSchema = z.object({ channel: z.literal('external') }).strict();
 
-export const fiscalConfigSchema = z.discriminatedUnion('channel', [webkassaConfigSchema, rekassaConfigSchema, externalConfigSchema]);
+export const fiscalConfigSchema = z.discriminatedUnion('channel', [webkassaConfigSchema, rekassaConfigSchema, externalConfigSchema, forwardConfigSchema]);
 
 export type FiscalConfig = z.output<typeof fiscalConfigSchema>;
 export type FiscalConfigInput = z.input<typeof fiscalConfigSchema>;
 
 /** The channels a register can be configured with (as `fiscal.channel`). */
-export const FISCAL_CHANNELS = ['webkassa', 'rekassa', 'external'] as const;
+export const FISCAL_CHANNELS = ['webkassa', 'rekassa', 'external', 'forward'] as const;
 
 export interface ChannelLogger {
   debug(obj: object, msg?: string): void;
@@ -35,5 +36,7 @@ export function createChannel(config: FiscalConfig, deps: { logger?: ChannelLogg
       return createRekassaChannel(config, deps);
     case 'external':
       return createExternalChannel();
+    case 'forward':
+      return createForwardChannel(config, { password: process.env.TANBA_STORE_PASSWORD || undefined });
   }
 }

@@ -44,6 +44,11 @@ export interface RelayOptions {
   concurrency?: number;
   /** How long a claim is reserved for this worker; longer than a claim's worst case. Default 120 s. */
   leaseMs?: number;
+  /**
+   * Longest idle wait before looking at the store again. Receipts appended by this process wake the
+   * relay at once; on a shared store others append too, so look every second there. Default 60 s.
+   */
+  idlePollMs?: number;
   /** Keep delivered receipts this long before purging (return bases, sold-here). Default 180 days. */
   retentionMs?: number;
   purgeIntervalMs?: number;
@@ -159,7 +164,8 @@ export class Relay {
         if (claimed.length > 0) continue; // there may be more: look again at once
         const idle = this.idleRegisters();
         const due = free > 0 && (idle === null || idle.length > 0) ? await this.opts.queue.nextDueIn(idle) : null;
-        waitMs = due === null ? 60_000 : Math.max(5, Math.min(due, 60_000));
+        const poll = this.opts.idlePollMs ?? 60_000;
+        waitMs = due === null ? poll : Math.max(5, Math.min(due, poll));
       } catch (e) {
         this.opts.onError?.(e); // the store failed (disk full, locked…): nothing changed; try again shortly
         waitMs = 1000;

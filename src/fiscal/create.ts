@@ -1,8 +1,11 @@
 /**
- * One register's `fiscal` configuration → its channel. The schema is the union of the channels'
+ * One register's `fiscal` configuration → its channel (webkassa, rekassa: KZ cloud cash registers;
+ * atol: RU fiscal registers through ATOL's web server; external: the POS fiscalises; forward: the chain's store). The schema is the union of the channels'
  * own schemas (each folder owns its keys); the agent and `openTerminal` validate with it.
  */
 import { z } from 'zod';
+import { atolConfigSchema } from './atol/config.js';
+import { createAtolChannel } from './atol/index.js';
 import { createExternalChannel } from './external.js';
 import { createForwardChannel, forwardConfigSchema } from './forward/index.js';
 import { rekassaConfigSchema } from './rekassa/config.js';
@@ -13,13 +16,13 @@ import { createWebkassaChannel } from './webkassa/index.js';
 
 export const externalConfigSchema = z.object({ channel: z.literal('external') }).strict();
 
-export const fiscalConfigSchema = z.discriminatedUnion('channel', [webkassaConfigSchema, rekassaConfigSchema, externalConfigSchema, forwardConfigSchema]);
+export const fiscalConfigSchema = z.discriminatedUnion('channel', [webkassaConfigSchema, rekassaConfigSchema, atolConfigSchema, externalConfigSchema, forwardConfigSchema]);
 
 export type FiscalConfig = z.output<typeof fiscalConfigSchema>;
 export type FiscalConfigInput = z.input<typeof fiscalConfigSchema>;
 
 /** The channels a register can be configured with (as `fiscal.channel`). */
-export const FISCAL_CHANNELS = ['webkassa', 'rekassa', 'external', 'forward'] as const;
+export const FISCAL_CHANNELS = ['webkassa', 'rekassa', 'atol', 'external', 'forward'] as const;
 
 export interface ChannelLogger {
   debug(obj: object, msg?: string): void;
@@ -34,6 +37,8 @@ export function createChannel(config: FiscalConfig, deps: { logger?: ChannelLogg
       return createWebkassaChannel(config, deps);
     case 'rekassa':
       return createRekassaChannel(config, deps);
+    case 'atol':
+      return createAtolChannel(config, deps);
     case 'external':
       return createExternalChannel();
     case 'forward':

@@ -8,8 +8,9 @@ import type { Command } from 'commander';
 import { createEmulator } from '../../emulator/index.js';
 import { createRekassaEmulator } from '../../emulator/rekassa/index.js';
 import { createWebkassaEmulator } from '../../emulator/webkassa/index.js';
+import { createAtolEmulator } from '../../emulator/atol/index.js';
 
-const SYSTEMS = ['tracking', 'xtrace', 'true-api', 'webkassa', 'rekassa'] as const;
+const SYSTEMS = ['tracking', 'xtrace', 'true-api', 'webkassa', 'rekassa', 'atol'] as const;
 type SystemName = (typeof SYSTEMS)[number];
 import { faultsSchema, seedBodySchema, type Faults, type SeedCode } from '../../emulator/schemas.js';
 
@@ -58,6 +59,11 @@ export function registerEmulator(program: Command): void {
           closers.push(() => emu.close());
           process.stdout.write(`webkassa ${emu.url}\n`);
           process.stderr.write(`webkassa emulator on ${emu.url}: x-api-key WKD-demo, login demo@webkassa.kz / demo, cashboxes SWK00000001…SWK00000004; GET ${emu.url}/_emulator/receipts\n`);
+        } else if (system === 'atol') {
+          const emu = await createAtolEmulator({ port: p, host: o.host, seed });
+          closers.push(() => emu.close());
+          process.stdout.write(`atol ${emu.url}\n`);
+          process.stderr.write(`ATOL web server emulator on ${emu.url}: POST /api/v2/requests, GET /api/v2/requests/{uuid}; GET ${emu.url}/_emulator/receipts\n`);
         } else if (system === 'rekassa') {
           const emu = await createRekassaEmulator({ port: p, host: o.host, seed });
           closers.push(() => emu.close());

@@ -64,6 +64,16 @@ export const decisionSchema = z
     source: z.enum(['online', 'local', 'none']),
     checkedAt: z.string(),
     latencyMs: z.number(),
+    /** RU: industry requisite 1260 for the receipt line (1262 fois, 1263 date, 1264 number, 1265 value). */
+    requisites: z
+      .object({
+        fois: z.string(),
+        date: z.string(),
+        number: z.string(),
+        /** `UUID=<reqId>&Time=<reqTimestamp>`, plus `&Inst=…&Ver=…` when checked offline. */
+        value: z.string(),
+      })
+      .optional(),
   })
   .meta({ id: 'Decision' });
 

@@ -76,7 +76,7 @@ export const agentConfigSchema = z
       .object({
         /** Base URL of the tracking system (or the emulator). Absent: no online checks, sales stay queued. */
         url: z.url({ protocol: /^https?$/ }).optional(),
-        /** Default: follows `country` (xtrace for KZ/UZ, true-api for RU). */
+        /** Default: follows `country` (xtrace for KZ/UZ, tspiot for RU; true-api = the direct CDN, local-module = ЛМ ЧЗ only). */
         family: z.enum(['xtrace', 'true-api', 'tspiot', 'local-module']).optional(),
         login: z.string().min(1).optional(),
         password: z.string().min(1).optional(),

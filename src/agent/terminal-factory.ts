@@ -10,6 +10,7 @@ import type { TanbaTerminal } from '../terminal/terminal.js';
 import type { Scanner } from '../scan/types.js';
 import type { ListDevicesOptions } from '../../drivers/discovery.js';
 import { TrackingError } from '../tracking/errors.js';
+import { isParallelTracking } from '../tracking/local-module/parallel.js';
 import { createTrackingSystem, trackingConfigSchema, type TrackingConfig } from '../tracking/index.js';
 import type { TrackingHealth, TrackingSystem } from '../tracking/types.js';
 import { type AgentConfig, ConfigError, resolveRegisters, storePath } from './config.js';
@@ -105,6 +106,8 @@ export function withCachedHealth(t: TrackingSystem, ttlMs = 30_000): TrackingSys
       return refresh();
     },
     ...(t.close ? { close: () => t.close!() } : {}),
+    // The parallel online + Local Module check keeps its parts visible to the decider (the offline "sold" rule).
+    ...(isParallelTracking(t) ? { parts: t.parts } : {}),
   };
 }
 

@@ -1,11 +1,14 @@
 /**
  * `createDecider(options).check(code)` → Decision. Parses the code, then runs the online status
- * check and the local lookups in parallel under one time budget (default 1.5 s). When the budget
- * runs out the online call is cancelled through its AbortSignal and the verdict is given from what
- * is known; the verdict never waits longer than the budget.
+ * check, the RU Local Module's offline check (when configured: a ParallelTracking's `parts`, or
+ * `offline`) and the local lookups in parallel under one time budget (default 1.5 s). When the
+ * budget runs out the calls still running are cancelled through their AbortSignal and the verdict
+ * is given from what is known; the verdict never waits longer than the budget. RU answers carry the
+ * receipt requisites into the Decision.
  */
 import { parseCode } from '../marking/index.js';
 import type { Country, ParseResult } from '../marking/types.js';
+import { isParallelTracking } from '../tracking/local-module/parallel.js';
 import type { CodeStatus, TrackingSystem } from '../tracking/types.js';
 import { BlockList, StatusCache, type SoldHereLookup } from './local-knowledge.js';
 import { reason } from './messages.js';
@@ -13,8 +16,12 @@ import { decide, type RuleSettings, type UnknownPolicy } from './rules.js';
 import type { Decision, Language } from './types.js';
 
 export interface DeciderOptions {
-  /** The online side; null runs on local knowledge only. */
+  /** The online side; null runs on local knowledge only. A ParallelTracking brings its offline part along. */
   tracking: TrackingSystem | null;
+  /** RU: an offline check (the Local Module) run beside `tracking` under the same budget. */
+  offline?: TrackingSystem | null;
+  /** [S] `max` (default) or `exact`: see RuleSettings.mrpRule. */
+  mrpRule?: 'max' | 'exact';
   /** Codes sold here (normally the sale store). */
   soldHere?: SoldHereLookup;
   /** Milliseconds the verdict may take at most. Default 1500. */
@@ -67,11 +74,14 @@ export function createDecider(options: DeciderOptions): Decider {
     checkOwner: options.checkOwner ?? false,
     minPrices: options.minPrices ?? {},
     unknownPolicy: options.unknownPolicy ?? 'allow',
+    ...(options.mrpRule ? { mrpRule: options.mrpRule } : {}),
   };
   if (!Number.isFinite(budgetMs) || budgetMs < 0) throw new RangeError('budgetMs must be a non-negative number');
   const cache = new StatusCache(options.cacheTtlMs ?? 10 * 60_000, options.cacheMaxEntries ?? 10_000, now);
   const blockList = options.blockList ?? new BlockList();
-  const tracking = options.tracking;
+  const parts = isParallelTracking(options.tracking)
+    ? options.tracking.parts
+    : { online: options.tracking, offline: options.offline ?? null };
 
   async function check(raw: string | Uint8Array, opts: CheckOptions = {}): Promise<Decision> {
     const started = performance.now();
@@ -84,6 +94,7 @@ export function createDecider(options: DeciderOptions): Decider {
       source: out.source,
       checkedAt: new Date(now()).toISOString(),
       latencyMs: Math.round((performance.now() - started) * 100) / 100,
+      ...(out.requisites ? { requisites: out.requisites } : {}),
     });
 
     const base = { code, online: null, cached: null, soldHere: false, blockedLocally: false, price: opts.price };
@@ -96,39 +107,57 @@ export function createDecider(options: DeciderOptions): Decider {
       timer = setTimeout(() => resolve('timeout'), Math.max(0, budgetMs - (performance.now() - started)));
     });
 
-    const online: Promise<CodeStatus | null> = tracking
-      ? tracking
-          .checkCodes([code.km ?? ki], { signal: controller.signal })
-          .then((answers) => answers.find((a) => a.ki === ki || a.code === code.km || a.code === ki) ?? answers[0] ?? null)
-          .catch(() => null) // an error is "no answer": local knowledge and the policy decide
-      : Promise.resolve(null);
-    const sold: Promise<boolean> = options.soldHere
-      ? options.soldHere.soldHere([ki]).then((s) => s.has(ki)).catch(() => false)
-      : Promise.resolve(false);
+    const ask = (t: TrackingSystem | null): Promise<CodeStatus | null> =>
+      t
+        ? t
+            .checkCodes([code.km ?? ki], { signal: controller.signal })
+            .then((answers) => answers.find((a) => a.ki === ki || a.code === code.km || a.code === ki) ?? answers[0] ?? null)
+            .catch(() => null) // an error is "no answer": local knowledge and the policy decide
+        : Promise.resolve(null);
+    // Each side lands in its slot when it settles; at the budget, whatever has landed counts.
+    const online = settle(ask(parts.online), null);
+    const offline = settle(ask(parts.offline), null);
+    const sold = settle(options.soldHere ? options.soldHere.soldHere([ki]).then((s) => s.has(ki)).catch(() => false) : Promise.resolve(false), false);
 
-    // Wait for both sides, but never past the budget.
-    const both = Promise.all([online, sold]);
-    const raced = await Promise.race([both, budget]);
+    const raced = await Promise.race([Promise.all([online.done, offline.done, sold.done]), budget]);
     clearTimeout(timer);
-    let answer: CodeStatus | null = null;
-    let soldHere = false;
     if (raced === 'timeout') {
       controller.abort(new Error('decision budget exceeded'));
-      // Whatever already settled still counts; peek without waiting.
-      const peeked = await Promise.race([both, Promise.resolve(null)]);
-      if (peeked) [answer, soldHere] = peeked;
-      else soldHere = await Promise.race([sold, Promise.resolve(false)]);
-    } else {
-      [answer, soldHere] = raced;
+      // A side that answers on the abort itself (a wrapped ParallelTracking hands over its offline
+      // answer then) settles in microtasks: one turn of the loop lets it land, no timer involved.
+      await new Promise<void>((r) => setImmediate(r));
     }
-    if (answer) cache.set(ki, answer);
-    const cached = answer ? null : cache.get(ki);
+    const answer = online.value;
+    // Only a full online answer is worth reusing later; offline and emergency answers are not.
+    if (answer && !answer.unchecked && !answer.checkedOffline) cache.set(ki, answer);
+    const live = (answer && !answer.unchecked) || (offline.value && !offline.value.unchecked);
+    const cached = live ? null : cache.get(ki);
     const out = decide(
-      { ...base, online: answer, cached, soldHere, blockedLocally: blockList.has(ki, code.gtin), now: new Date(now()) },
+      {
+        ...base,
+        online: answer,
+        offline: offline.value,
+        cached,
+        soldHere: sold.value,
+        blockedLocally: blockList.has(ki, code.gtin),
+        now: new Date(now()),
+      },
       settings,
     );
     return finish(out);
   }
 
   return { check, cache, blockList, forget: (ki) => cache.delete(ki) };
+}
+
+/** A promise whose value is readable synchronously once it settled (the fallback until then). */
+function settle<T>(p: Promise<T>, fallback: T): { value: T; done: Promise<void> } {
+  const slot = { value: fallback, done: Promise.resolve() };
+  slot.done = p.then(
+    (v) => {
+      slot.value = v;
+    },
+    () => undefined,
+  );
+  return slot;
 }

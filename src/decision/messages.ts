@@ -17,7 +17,14 @@ export type ReasonCode =
   | 'price-above-mrp'
   | 'price-below-min'
   | 'not-checked'
-  | 'cached-status';
+  | 'cached-status'
+  // RU permissive mode (ТС ПИоТ / Local Module / CDN answers)
+  | 'not-applied'
+  | 'not-verified'
+  | 'check-error'
+  | 'price-not-mrp'
+  | 'checked-offline'
+  | 'emergency-mode';
 
 interface Text {
   message: string;
@@ -89,6 +96,36 @@ const TEXT: Record<ReasonCode, Record<Language, Text>> = {
     en: { message: 'Checked against a recent saved answer; the tracking system did not answer in time.' },
     ru: { message: 'Проверено по недавнему сохранённому ответу; система маркировки не ответила вовремя.' },
     kk: { message: 'Жақында сақталған жауап бойынша тексерілді; таңбалау жүйесі уақытында жауап бермеді.' },
+  },
+  'not-applied': {
+    en: { message: 'The producer has not reported this code as applied to the pack.', remedy: 'Do not sell the item; hand it to the manager to clear it with the supplier.' },
+    ru: { message: 'Производитель не сообщил о нанесении этого кода на упаковку.', remedy: 'Не продавайте товар; передайте его управляющему для выяснения у поставщика.' },
+    kk: { message: 'Өндіруші бұл кодтың қаптамаға басылғаны туралы хабарламаған.', remedy: 'Тауарды сатпаңыз; жеткізушімен анықтау үшін меңгерушіге беріңіз.' },
+  },
+  'not-verified': {
+    en: { message: 'The code failed its crypto check: it may be forged.', remedy: 'Do not sell the item; put it aside and call the manager.' },
+    ru: { message: 'Код не прошёл криптографическую проверку: возможно, он поддельный.', remedy: 'Не продавайте товар; отложите его и позовите управляющего.' },
+    kk: { message: 'Код криптографиялық тексеруден өтпеді: ол жалған болуы мүмкін.', remedy: 'Тауарды сатпаңыз; оны бөлек қойып, меңгерушіні шақырыңыз.' },
+  },
+  'check-error': {
+    en: { message: 'The tracking system reported an error for this code.', remedy: 'Scan the code again; if the error repeats, do not sell the item and call the manager.' },
+    ru: { message: 'Система маркировки вернула ошибку по этому коду.', remedy: 'Отсканируйте код ещё раз; если ошибка повторяется, не продавайте товар и позовите управляющего.' },
+    kk: { message: 'Таңбалау жүйесі бұл код бойынша қате қайтарды.', remedy: 'Кодты қайта сканерлеңіз; қате қайталанса, тауарды сатпаңыз және меңгерушіні шақырыңыз.' },
+  },
+  'price-not-mrp': {
+    en: { message: 'The price differs from the maximum retail price in the code; this item must be sold at that price.', remedy: 'Sell at the maximum retail price printed on the pack.' },
+    ru: { message: 'Цена отличается от максимальной розничной цены в коде; товар продаётся только по ней.', remedy: 'Продавайте по МРЦ, указанной на упаковке.' },
+    kk: { message: 'Баға кодтағы ең жоғары бөлшек бағадан өзгеше; бұл тауар тек сол бағамен сатылады.', remedy: 'Қаптамада көрсетілген ең жоғары бөлшек бағамен сатыңыз.' },
+  },
+  'checked-offline': {
+    en: { message: 'Checked offline by the Local Module only; the national system did not answer.', remedy: 'Only block lists, earlier sales and the price were checked; if no other reason is shown, you may sell.' },
+    ru: { message: 'Проверено только локальным модулем (офлайн); ГИС МТ не ответила.', remedy: 'Проверены только блокировки, продажи и цена; если других причин нет, продавать можно.' },
+    kk: { message: 'Тек жергілікті модуль арқылы (офлайн) тексерілді; ұлттық жүйе жауап бермеді.', remedy: 'Тек бұғаттаулар, бұрынғы сатылымдар мен баға тексерілді; басқа себеп болмаса, сатуға болады.' },
+  },
+  'emergency-mode': {
+    en: { message: 'The checking module (ТС ПИоТ) is in emergency mode.', remedy: 'If no other reason is shown you may sell; tell the manager so the module gets repaired.' },
+    ru: { message: 'Модуль проверки (ТС ПИоТ) работает в аварийном режиме.', remedy: 'Если других причин нет, продавать можно; сообщите управляющему, чтобы модуль починили.' },
+    kk: { message: 'Тексеру модулі (ТС ПИоТ) апаттық режимде жұмыс істеп тұр.', remedy: 'Басқа себеп болмаса, сатуға болады; модульді жөндеу үшін меңгерушіге хабарлаңыз.' },
   },
 };
 

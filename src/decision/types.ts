@@ -24,4 +24,17 @@ export interface Decision {
   source: 'online' | 'local' | 'none';
   checkedAt: string;
   latencyMs: number;
+  /**
+   * RU: what the receipt line must carry from the check that decided (industry requisite, tag 1260:
+   * 1262 `fois`, 1263 `date`, 1264 `number`, 1265 `value`). Absent when no live answer had a request id.
+   */
+  requisites?: Requisites;
+}
+
+/** FFD 1.2 industry requisite 1260 from a RU check: `value` = `UUID=<reqId>&Time=<reqTimestamp>[&Inst=…&Ver=…]`. */
+export interface Requisites {
+  fois: string;
+  date: string;
+  number: string;
+  value: string;
 }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Logger } from './http.js';
 import type { Signer } from './signer.js';
+import type { TrackingFamily } from './types.js';
 
 const retrySchema = z
   .object({
@@ -115,11 +116,102 @@ export const trueApiConfigSchema = z.object({
   maxCodesPerCodesCheck: z.number().int().min(1).default(100),
 });
 
-export const trackingConfigSchema = z.discriminatedUnion('family', [xtraceConfigSchema, trueApiConfigSchema]);
+/**
+ * The Local Module (ЛМ ЧЗ, RU offline check) connection: `outCheck` with Basic auth (or v17+
+ * `Token <uuid>` issued by ТС ПИоТ) and `X-ClientId` (the FN number) on every call. Used alone
+ * (`family: 'local-module'`) or as `localModule` beside an online check (the combined mode).
+ */
+export const localModuleFields = {
+  /** Default: the module's usual local address. */
+  baseUrl: z.string().url().default('http://127.0.0.1:5995'),
+  login: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  /** v17+: the token ТС ПИоТ issued (sent as `Authorization: Token <uuid>` instead of Basic). */
+  token: z.string().min(1).optional(),
+  /** `X-ClientId`: the fiscal drive (FN) number of this till. */
+  clientId: z.string().min(1),
+  timeoutMs: z.number().int().positive().default(5_000),
+  /** Per-attempt timeout of `outCheck` (the decision budget governs anyway). */
+  checkTimeoutMs: z.number().int().positive().default(1_500),
+  /** [S] `POST /api/v2/cis/outCheck {cis_list}` (reference); one client uses `GET /api/v1/cis/outCheck?cis=`. */
+  outCheckPath: z.string().default('/api/v2/cis/outCheck'),
+  outCheckMethod: z.enum(['POST', 'GET']).default('POST'),
+  statusPath: z.string().default('/api/v1/status'),
+  /** [I] Code form in `cis_list[].cis`: the full KM (default) or the KI. */
+  codeForm: z.enum(['km', 'ki']).default('km'),
+  /** `pg` sent with each code (the module's product group id or name); absent: not sent. */
+  productGroup: z.union([z.string().min(1), z.number().int()]).optional(),
+  /** Warn this many hours after the last successful sync (the module stops at `syncLimitHours`). */
+  syncWarnHours: z.number().positive().default(48),
+  /** Reference: 72 h without a successful sync puts the module into `sync_error`. */
+  syncLimitHours: z.number().positive().default(72),
+  maxCodesPerCheck: z.number().int().min(1).default(100),
+};
 
-/** Inferred family: RU → true-api, KZ/UZ → xtrace (KZ ISMET needs `family: 'true-api'`). */
-export function inferFamily(input: { family?: unknown; country?: unknown }): 'xtrace' | 'true-api' {
-  if (input.family === 'xtrace' || input.family === 'true-api') return input.family;
+export const localModuleConnectionSchema = z.object(localModuleFields);
+
+export const localModuleConfigSchema = z.object({
+  family: z.literal('local-module'),
+  country: z.enum(['KZ', 'RU', 'UZ']).optional(),
+  sellerTin: z.string().optional(),
+  limits: limitsSchema.optional(),
+  retry: retrySchema.optional(),
+  ...localModuleFields,
+});
+
+export const tspiotConfigSchema = z.object({
+  family: z.literal('tspiot'),
+  country: z.enum(['KZ', 'RU', 'UZ']).optional(),
+  /** Local API of the ТС ПИоТ (ESM): default `http://127.0.0.1:51077`. */
+  baseUrl: z.string().url().default('http://127.0.0.1:51077'),
+  /** Timeout of `info` and other non-check calls. */
+  timeoutMs: z.number().int().positive().default(5_000),
+  /** Per-attempt timeout of `codes/check` (RU budget 1.5 s end to end). */
+  checkTimeoutMs: z.number().int().positive().default(1_500),
+  sellerTin: z.string().optional(),
+  limits: limitsSchema.optional(),
+  retry: retrySchema.optional(),
+  /** `client_info.token`: the access key of this cash software at the ТС ПИоТ. */
+  token: z.string().min(1).optional(),
+  /** Accepted as the token when `token` is absent (the agent's `tracking.apiKey` / TANBA_TRACKING_API_KEY). */
+  apiKey: z.string().min(1).optional(),
+  /** [S] `v1`: `api/v1/codes/check {codes:[KM], client_info}`; `v3` (FMU-API): `codes:[{cis: base64(KM), pg}]`. */
+  protocol: z.enum(['v1', 'v3']).default('v1'),
+  /** [S] How codes travel: `raw` KM with GS (reference, v1 default) or `base64` of it (v3 default; one v1 client does it too). */
+  codeEncoding: z.enum(['raw', 'base64']).optional(),
+  /** `client_info.name`. */
+  clientName: z.string().min(1).default('tanba'),
+  /** `client_info.version`; default: tanba's package version. */
+  clientVersion: z.string().min(1).optional(),
+  /** `client_info.id`: this installation's id; default: a stable id derived from the host name. */
+  installId: z.string().min(1).optional(),
+  /** v3 `pg` for every code; default: the product group the marking engine reads from the code, if any. */
+  productGroup: z.string().min(1).optional(),
+  paths: z.object({ check: z.string(), info: z.string() }).partial().optional(),
+  maxCodesPerCheck: z.number().int().min(1).default(100),
+  /** The combined mode: also ask this Local Module (`outCheck`) in parallel under the same budget. */
+  localModule: localModuleConnectionSchema.optional(),
+});
+
+/** The direct CDN mode may be combined with a Local Module too (reference §5.2, stores without a ТС ПИоТ). */
+export const trueApiWithLocalModuleSchema = trueApiConfigSchema.extend({ localModule: localModuleConnectionSchema.optional() });
+
+export const trackingConfigSchema = z.discriminatedUnion('family', [
+  xtraceConfigSchema,
+  trueApiWithLocalModuleSchema,
+  tspiotConfigSchema,
+  localModuleConfigSchema,
+]);
+
+const FAMILIES = new Set(['xtrace', 'true-api', 'tspiot', 'local-module']);
+
+/**
+ * Inferred family: an explicit `family` wins; otherwise RU → true-api (kept for SDK callers that
+ * pass `{ country: 'RU', apiKey }`; the agent picks `tspiot` for RU itself), KZ/UZ → xtrace
+ * (KZ ISMET needs `family: 'true-api'`).
+ */
+export function inferFamily(input: { family?: unknown; country?: unknown }): TrackingFamily {
+  if (typeof input.family === 'string' && FAMILIES.has(input.family)) return input.family as TrackingFamily;
   return input.country === 'RU' ? 'true-api' : 'xtrace';
 }
 
@@ -141,12 +233,17 @@ export interface TrackingRuntime {
 }
 
 export type XtraceConfig = z.input<typeof xtraceConfigSchema> & TrackingRuntime;
-export type TrueApiConfig = z.input<typeof trueApiConfigSchema> & TrackingRuntime;
+export type TrueApiConfig = z.input<typeof trueApiConfigSchema> & TrackingRuntime & { localModule?: LocalModuleConnection };
+export type TsPiotConfig = z.input<typeof tspiotConfigSchema> & TrackingRuntime;
+export type LocalModuleConfig = z.input<typeof localModuleConfigSchema> & TrackingRuntime;
+export type LocalModuleConnection = z.input<typeof localModuleConnectionSchema>;
 
 /** What callers pass to createTrackingSystem: the family may be left out when the country decides it. */
 export type TrackingConfig =
   | XtraceConfig
   | TrueApiConfig
+  | TsPiotConfig
+  | LocalModuleConfig
   | (Omit<z.input<typeof xtraceConfigSchema>, 'family'> & TrackingRuntime & { family?: undefined; country: 'KZ' | 'UZ' })
   | (Omit<z.input<typeof trueApiConfigSchema>, 'family'> & TrackingRuntime & { family?: undefined; country: 'RU' });
 

@@ -1,6 +1,23 @@
-/** The contract between tanba and a national tracking system (xTrace KZ/UZ, True API RU / ISMET). */
+/**
+ * The contract between tanba and a national tracking system (xTrace KZ/UZ, True API RU / ISMET) or a
+ * local checking module (RU: ТС ПИоТ, the Local Module ЛМ ЧЗ).
+ */
 
-export type TrackingFamily = 'xtrace' | 'true-api';
+export type TrackingFamily = 'xtrace' | 'true-api' | 'tspiot' | 'local-module';
+
+/**
+ * What a RU check answer carries for the receipt's industry requisite (tag 1265):
+ * `UUID=<reqId>&Time=<reqTimestamp>`, plus `&Inst=<inst>&Ver=<version>` when checked offline.
+ */
+export interface CheckRequisites {
+  reqId: string;
+  /** Milliseconds since the epoch (UTC), as the system answered it. */
+  reqTimestamp: number;
+  /** Local Module instance id (offline answers). */
+  inst?: string;
+  /** Local Module version (offline answers). */
+  version?: string;
+}
 
 /** A code's status, normalised across systems. Absent facts are `null`, never guessed. */
 export interface CodeStatus {
@@ -23,6 +40,35 @@ export interface CodeStatus {
   productGroup: string | null;
   /** The system's answer for this code, as received. */
   raw: unknown;
+
+  // ---- RU permissive-mode facts (ТС ПИоТ, Local Module, CDN codes/check); absent = not said ----
+  /** The code's structure is valid (`valid`). */
+  valid?: boolean | null;
+  /** The crypto tail checked out (`verified`). */
+  verified?: boolean | null;
+  /** The code was reported as applied to a pack (`utilised`). */
+  utilised?: boolean | null;
+  /** The item is in circulation and may be sold (`realizable`). */
+  realizable?: boolean | null;
+  /** The GTIN is in the "grey zone" (`grayZone` / `isGreyGtin`): informational. */
+  grayZone?: boolean | null;
+  /** Per-code error of the system (`error_code`, 0 = none) and its message. */
+  errorCode?: number | null;
+  errorMessage?: string | null;
+  /** What the receipt needs from this answer (tag 1265). */
+  requisites?: CheckRequisites;
+  /**
+   * The answer came from an offline source (the Local Module, directly or through ТС ПИоТ's
+   * `is_checked_offline`): only block list, sold and price data in it may refuse a sale.
+   */
+  checkedOffline?: boolean;
+  /** ТС ПИоТ answered in emergency mode (HTTP 203). */
+  emergency?: boolean;
+  /**
+   * The system answered without checking this code (ТС ПИоТ emergency mode with no result):
+   * no fact in this status means anything (`found` is false only as a safe placeholder).
+   */
+  unchecked?: boolean;
 }
 
 export interface DocumentItem {
@@ -65,6 +111,20 @@ export interface TrackingHealth {
   latencyMs: number | null;
   tokenExpiresAt: string | null;
   message?: string;
+  /** What is wrong or about to go wrong, and what to do (support engineers read it). */
+  problems?: TrackingProblem[];
+  /** ТС ПИоТ is in emergency mode (HTTP 203): checks give no result, sales go unchecked. */
+  emergency?: boolean;
+  /** What the system says about itself (ТС ПИоТ `info`, the Local Module's `status`). */
+  details?: Record<string, unknown>;
+}
+
+export interface TrackingProblem {
+  /** Stable code, e.g. `tspiot-emergency`, `lm-not-ready`, `lm-sync-stale`, `lm-sync-error`. */
+  code: string;
+  severity: 'warning' | 'error';
+  /** What is wrong and what to do, in English. */
+  message: string;
 }
 
 /** Error classes the relay and decision logic act upon. */
@@ -86,4 +146,13 @@ export interface TrackingSystem {
   /** Batch limits the relay must respect. */
   readonly limits: { maxCodesPerCheck: number; maxCodesPerDocument: number; requestsPerMinute: number | null };
   close?(): Promise<void>;
+}
+
+/**
+ * A check made of an online part (CDN or ТС ПИоТ) and an offline part (the Local Module's
+ * `outCheck`). The decider runs both side by side under one budget and gives the rules both
+ * answers; `checkCodes` does the same for other callers and merges (online wins).
+ */
+export interface ParallelTracking extends TrackingSystem {
+  readonly parts: { readonly online: TrackingSystem; readonly offline: TrackingSystem };
 }

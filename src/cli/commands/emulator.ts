@@ -9,8 +9,12 @@ import { createEmulator } from '../../emulator/index.js';
 import { createRekassaEmulator } from '../../emulator/rekassa/index.js';
 import { createWebkassaEmulator } from '../../emulator/webkassa/index.js';
 import { createAtolEmulator } from '../../emulator/atol/index.js';
+import { createTsPiotEmulator } from '../../emulator/tspiot/index.js';
+import { createLocalModuleEmulator } from '../../emulator/local-module/index.js';
+import { createUzFiscalModuleEmulator } from '../../emulator/uz-fiscal-module/index.js';
+import { createMultikassaEmulator } from '../../emulator/multikassa/index.js';
 
-const SYSTEMS = ['tracking', 'xtrace', 'true-api', 'webkassa', 'rekassa', 'atol'] as const;
+const SYSTEMS = ['tracking', 'xtrace', 'true-api', 'webkassa', 'rekassa', 'atol', 'tspiot', 'local-module', 'uz-fiscal-module', 'multikassa'] as const;
 type SystemName = (typeof SYSTEMS)[number];
 import { faultsSchema, seedBodySchema, type Faults, type SeedCode } from '../../emulator/schemas.js';
 
@@ -64,6 +68,21 @@ export function registerEmulator(program: Command): void {
           closers.push(() => emu.close());
           process.stdout.write(`atol ${emu.url}\n`);
           process.stderr.write(`ATOL web server emulator on ${emu.url}: POST /api/v2/requests, GET /api/v2/requests/{uuid}; GET ${emu.url}/_emulator/receipts\n`);
+        } else if (system === 'tspiot' || system === 'local-module') {
+          const emu = system === 'tspiot' ? await createTsPiotEmulator({ port: p, host: o.host, seed }) : await createLocalModuleEmulator({ port: p, host: o.host, seed });
+          closers.push(() => emu.close());
+          process.stdout.write(`${system} ${emu.url}\n`);
+          process.stderr.write(`${system === 'tspiot' ? 'ТС ПИоТ' : 'Local Module'} emulator on ${emu.url}; admin ${emu.url}/_emulator/\n`);
+        } else if (system === 'uz-fiscal-module') {
+          const emu = await createUzFiscalModuleEmulator({ port: p, host: o.host, seed });
+          closers.push(() => emu.close());
+          process.stdout.write(`uz-fiscal-module ${emu.rpcUrl}\n`);
+          process.stderr.write(`UZ fiscal module emulator (JSON-RPC) on ${emu.rpcUrl}: modules LG420230630021, LG420230630022; GET ${emu.url}/_emulator/receipts\n`);
+        } else if (system === 'multikassa') {
+          const emu = await createMultikassaEmulator({ port: p, host: o.host, seed });
+          closers.push(() => emu.close());
+          process.stdout.write(`multikassa ${emu.url}\n`);
+          process.stderr.write(`Multikassa emulator on ${emu.url}: POST /api/v1/operations; GET ${emu.url}/_emulator/receipts\n`);
         } else if (system === 'rekassa') {
           const emu = await createRekassaEmulator({ port: p, host: o.host, seed });
           closers.push(() => emu.close());

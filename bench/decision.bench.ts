@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDecider } from '../src/decision/decider.js';
 import { createEmulator } from '../src/emulator/index.js';
-import { openSqliteStore } from '../src/outbox/sqlite-store.js';
+import { openSqliteOutbox } from '../src/outbox/sqlite/outbox.js';
 import { createTrackingSystem } from '../src/tracking/factory.js';
 import type { TrackingSystem } from '../src/tracking/types.js';
 import { fmt, median, percentile } from './stats.js';
@@ -40,7 +40,7 @@ export default async function (): Promise<void> {
   const emulator = await createEmulator();
   emulator.seedCodes(Array.from({ length: N }, (_, i) => ({ code: ki(i), status: 'INTRODUCED' })));
   const tracking = createTrackingSystem({ family: 'xtrace', country: 'KZ', baseUrl: emulator.url, login: 'demo', password: 'demo' } as never);
-  const store = openSqliteStore({ path: join(dir, 'sales.db') });
+  const store = openSqliteOutbox({ path: join(dir, 'sales.db') });
   try {
     const decider = createDecider({ tracking, soldHere: store, timeZone: 'Asia/Almaty' });
     await tracking.checkCodes([ki(0)]); // log in once

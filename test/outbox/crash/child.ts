@@ -1,52 +1,36 @@
 /**
- * Crash-test child: a till that records sales as fast as it can (and relays them to the emulator)
- * until it is SIGKILLed. Prints `ack <id> <ki>` for every sale whose recordSale resolved — stdout
- * to a pipe is synchronous on Linux, so a printed line was acknowledged before the kill.
+ * Crash-test child: a till with 1–3 registers on one Webkassa (the parent's emulator). One caller
+ * per register records sales one after another; each prints `ack <id>` once recordSale resolved
+ * (the receipt is on disk). stdout to a pipe is synchronous on Linux, so a printed line was
+ * acknowledged before any kill. After `CRASH_MAX_SALES` sales per register it keeps relaying
+ * until it is SIGKILLed.
  *
- * Env: CRASH_DB, CRASH_URL (emulator), CRASH_RUN (life number), CRASH_MAX_SALES (per life),
- *      CRASH_CALLERS (concurrent recordSale loops), CRASH_RELAY_CONCURRENCY (requests in flight).
+ * Env: CRASH_DB, CRASH_URL (emulator), CRASH_LIFE, CRASH_REGISTERS, CRASH_MAX_SALES (per register),
+ *      CRASH_TIMEOUT_MS (channel timeout).
  */
-import { createTerminal } from '../../../src/terminal/terminal.js';
-import { crashCode, crashId } from './codes.js';
+import { openTerminal } from '../../../src/batteries.js';
+import { crashSale, crashTerminalOptions } from './codes.js';
 
-const db = process.env.CRASH_DB!;
-const url = process.env.CRASH_URL!;
-const run = Number(process.env.CRASH_RUN ?? '0');
-const max = Number(process.env.CRASH_MAX_SALES ?? '300');
-const callers = Number(process.env.CRASH_CALLERS ?? '4');
-const relayConcurrency = Number(process.env.CRASH_RELAY_CONCURRENCY ?? '4');
+const env = process.env;
+const life = Number(env.CRASH_LIFE ?? '0');
+const registers = Number(env.CRASH_REGISTERS ?? '3');
+const max = Number(env.CRASH_MAX_SALES ?? '50');
 
-const terminal = await createTerminal({
-  tracking: {
-    family: 'xtrace',
-    country: 'KZ',
-    baseUrl: url,
-    login: 'demo',
-    password: 'demo',
-    timeoutMs: 2000,
-    retry: { retries: 1, baseDelayMs: 5, maxDelayMs: 20 },
-  },
-  store: { path: db },
-  relay: {
-    concurrency: relayConcurrency,
-    reconcileDelayMs: 50,
-    reconcileMarginMs: 1000, // same host, loopback: no clock skew, requests arrive at once
-    confirmDelayMs: 20,
-    backoff: { minDelayMs: 20, maxDelayMs: 200 },
-    quickRetries: { retries: 1, minTimeoutMs: 5, maxTimeoutMs: 20 },
-  },
-});
+const terminal = await openTerminal(crashTerminalOptions({ db: env.CRASH_DB!, url: env.CRASH_URL!, registers, timeoutMs: Number(env.CRASH_TIMEOUT_MS ?? '400') }));
 process.stdout.write('ready\n');
 
-let next = 0;
 await Promise.all(
-  Array.from({ length: callers }, async () => {
-    while (next < max) {
-      const n = next++;
-      const id = crashId(run, n);
-      const { ki, km } = crashCode(run, n);
-      await terminal.recordSale({ id, items: [{ code: km, price: 1000 }] });
-      process.stdout.write(`ack ${id} ${ki}\n`);
+  Array.from({ length: registers }, async (_, r) => {
+    for (let seq = 0; seq < max; seq++) {
+      const sale = crashSale(life, r, seq);
+      try {
+        await terminal.recordSale(sale);
+      } catch (e) {
+        // Not acknowledged: the caller heard an error (allowed by the contract; counted by the parent).
+        process.stdout.write(`err ${sale.id} ${e instanceof Error ? e.message.replace(/\s+/g, ' ') : String(e)}\n`);
+        continue;
+      }
+      process.stdout.write(`ack ${sale.id}\n`);
     }
   }),
 );

@@ -503,3 +503,21 @@ describe('webkassa: pure helpers', () => {
     expect(webkassaDateToIso('whenever', false)).toBe('whenever');
   });
 });
+
+describe('webkassa: cashboxes of one account', () => {
+  it('share one token (a new Authorize revokes the last): no refusal storm, one Authorize for all', async () => {
+    const emu = await emulator();
+    const a = channel(emu, { cashbox: 'SWK00000001' });
+    const b = channel(emu, { cashbox: 'SWK00000002' });
+    const c = channel(emu, { cashbox: 'SWK00000003' });
+    for (let i = 0; i < 10; i++) await Promise.all([a, b, c].map((ch, j) => ch.sell(receipt([line({ codes: [mark(`SHR${i}${j}AAAAAAAAAA`)] })]), key())));
+    const auth = emu.requests().filter((r) => r.path === '/api/v4/Authorize');
+    expect(auth).toHaveLength(1);
+    expect(emu.requests().filter((r) => r.errorCodes.includes(2) || r.errorCodes.includes(3))).toEqual([]);
+    expect(emu.receipts()).toHaveLength(30);
+    // When the token does expire, the three renew it once between them.
+    emu.expireTokens();
+    await Promise.all([a, b, c].map((ch, j) => ch.sell(receipt([line({ codes: [mark(`SHX${j}AAAAAAAAAAA`)] })]), key())));
+    expect(emu.requests().filter((r) => r.path === '/api/v4/Authorize')).toHaveLength(2);
+  });
+});

@@ -5,6 +5,7 @@
  * then the configured `alternativeUrls`, remembering the one that worked. One logical call, no retries:
  * the channel (index.ts) decides what the envelope's errors mean for a receipt.
  */
+import { createHash } from 'node:crypto';
 import { FiscalError } from '../types.js';
 import { ChannelHttp, classifyStatus, joinUrl, silentLogger, type FiscalLogger, type RawAnswer } from '../http.js';
 import { authorizeDataSchema, envelopeSchema, type Envelope } from './answer.js';
@@ -28,15 +29,31 @@ export interface CallOptions {
   mutating: boolean;
 }
 
+/**
+ * A Webkassa token is valid until the next Authorize for the same login, so every cashbox of one
+ * account must share it: one token per account (URL, API key, login, password) in this process, one Authorize at a
+ * time, and a refused token renewed only if nobody renewed it meanwhile.
+ */
+interface SharedToken {
+  token: string | null;
+  inflight: Promise<string> | null;
+}
+const sharedTokens = new Map<string, SharedToken>();
+
 export class WebkassaClient {
   readonly http: ChannelHttp;
-  private token: string | null = null;
+  private readonly shared: SharedToken;
   private base: string;
   private readonly logger: FiscalLogger;
 
   constructor(private readonly config: WebkassaConfig, logger?: FiscalLogger) {
     this.logger = logger ?? silentLogger;
     this.base = trimBase(config.url);
+    // Same account = same URL, API key, login and password (a different password must not reuse a token).
+    const account = createHash('sha256').update(`${this.base}\u0000${config.apiKey}\u0000${config.login}\u0000${config.password}`).digest('hex');
+    let shared = sharedTokens.get(account);
+    if (!shared) sharedTokens.set(account, (shared = { token: null, inflight: null }));
+    this.shared = shared;
     this.http = new ChannelHttp({
       channel: 'webkassa',
       timeoutMs: config.timeoutMs,
@@ -52,11 +69,20 @@ export class WebkassaClient {
 
   /** Forget the cached token (tests, or after the channel learns it is stale). */
   dropToken(): void {
-    this.token = null;
+    this.shared.token = null;
   }
 
-  /** `POST /api/v4/Authorize` → the token (cached until a call answers 2/3). */
-  async authorize(): Promise<string> {
+  /**
+   * The account's token: the shared one unless it is `refused` (then one Authorize for everyone
+   * waiting). Cached until a call answers 2/3.
+   */
+  authorize(refused?: string | null): Promise<string> {
+    const s = this.shared;
+    if (s.token && s.token !== refused) return Promise.resolve(s.token);
+    return (s.inflight ??= this.authorizeNow().finally(() => (s.inflight = null)));
+  }
+
+  private async authorizeNow(): Promise<string> {
     const what = `POST ${PATHS.authorize}`;
     const env = await this.post(PATHS.authorize, { Login: this.config.login, Password: this.config.password }, false);
     if (env.Errors.length > 0) {
@@ -66,9 +92,9 @@ export class WebkassaClient {
     }
     const parsed = authorizeDataSchema.safeParse(env.Data);
     if (!parsed.success) throw new FiscalError('transient', 'bad-answer', `${what}: the answer carries no Token`);
-    this.token = parsed.data.Token;
+    this.shared.token = parsed.data.Token;
     this.logger.debug({ channel: 'webkassa', cashbox: this.config.cashbox }, 'webkassa: authorised');
-    return this.token;
+    return parsed.data.Token;
   }
 
   /**
@@ -76,15 +102,14 @@ export class WebkassaClient {
    * (the request was refused, so repeating it cannot issue a second receipt).
    */
   async call(path: string, body: Record<string, unknown>, opts: CallOptions): Promise<Envelope> {
-    const token = this.token ?? (await this.authorize());
+    const token = await this.authorize();
     const env = await this.post(path, { Token: token, ...body }, opts.mutating);
     if (!errorCodes(env.Errors).some((c) => REAUTH.includes(c))) return env;
     this.logger.info({ channel: 'webkassa', call: path }, 'webkassa: token refused, authorising again');
-    this.token = null;
-    const fresh = await this.authorize();
+    const fresh = await this.authorize(token);
     const again = await this.post(path, { Token: fresh, ...body }, opts.mutating);
     if (errorCodes(again.Errors).some((c) => REAUTH.includes(c))) {
-      this.token = null;
+      if (this.shared.token === fresh) this.shared.token = null;
       throw webkassaError(again.Errors, `POST ${path}`);
     }
     return again;

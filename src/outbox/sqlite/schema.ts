@@ -51,6 +51,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
 -- Each register's line of open receipts, oldest first: the head is the only one that may go.
 CREATE INDEX IF NOT EXISTS deliveries_line ON deliveries (register_id, seq) WHERE dead = 0 AND state IN ('queued','sending','unknown');
 CREATE INDEX IF NOT EXISTS deliveries_done ON deliveries (register_id, seq) WHERE state = 'fiscalised';
+-- Receipts of a register in flight (leased): one probe per claim, whatever the backlog.
+CREATE INDEX IF NOT EXISTS deliveries_leased ON deliveries (register_id, lease_until) WHERE lease_until IS NOT NULL AND dead = 0 AND state IN ('queued','sending','unknown');
 CREATE INDEX IF NOT EXISTS deliveries_dead ON deliveries (seq) WHERE dead = 1;
 CREATE TABLE IF NOT EXISTS record_codes (
   ki TEXT NOT NULL,

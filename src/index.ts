@@ -10,6 +10,7 @@ export * from './fiscal/index.js';
 export { createChannel, fiscalConfigSchema, type FiscalConfig, type FiscalConfigInput } from './fiscal/create.js';
 export { createDecider, type Decider, type DeciderOptions } from './decision/index.js';
 export type { Decision, Reason, Verdict, Language } from './decision/types.js';
+export { LANGUAGES, isLanguage } from './decision/locales/index.js';
 export { StoreError, isStoreError, openSqliteOutbox, SqliteOutbox, type StoreErrorCode, type SqliteOutboxOptions } from './outbox/index.js';
 export type { Outbox, ReceiptLog, DeliveryQueue, QueueViews, SaleView, DeliveryState, Delivery, Claimed, Lease, Transition, QueueStats } from './outbox/index.js';
 export * from './tracking/index.js';

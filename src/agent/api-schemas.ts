@@ -3,6 +3,7 @@
  * `/openapi.json` is generated from the same schemas (see openapi.ts).
  */
 import { z } from 'zod';
+import { LANGUAGES } from '../decision/locales/index.js';
 import { fiscalResultSchema } from '../sale/schema.js';
 
 const id = z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
@@ -17,7 +18,7 @@ export const checkBodySchema = z
     /** Price in minor units, for MRP / minimum price rules. */
     price: minor.optional(),
     /** Language of the reasons in the answer (default: the agent's `language`). */
-    language: z.enum(['kk', 'ru', 'en']).optional(),
+    language: z.enum(LANGUAGES).optional(),
   })
   .strict()
   .meta({ id: 'CheckRequest' });

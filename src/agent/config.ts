@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { LANGUAGES } from '../decision/locales/index.js';
 import { type FiscalConfig, FISCAL_CHANNELS, fiscalConfigSchema } from '../fiscal/create.js';
 import { redactUrl } from '../outbox/postgres/connection.js';
 import { type FieldError, schemaKeys, toFieldErrors } from '../util/field-errors.js';
@@ -25,7 +26,7 @@ export const agentConfigSchema = z
   .object({
     country: z.enum(['KZ', 'RU', 'UZ']).default('KZ'),
     /** Language of cashier messages in decisions (the status page lets the reader switch). */
-    language: z.enum(['kk', 'ru', 'en']).default('ru'),
+    language: z.enum(LANGUAGES).default('ru'),
     http: z
       .object({
         host: z.string().min(1).default('127.0.0.1'),

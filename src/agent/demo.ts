@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import type { Decision } from '../decision/types.js';
+import type { Decision, Language } from '../decision/types.js';
 import { createEmulator, type Emulator, type SeedCode } from '../emulator/index.js';
 import { createWebkassaEmulator, type WebkassaEmulator, type WebkassaReceiptView } from '../emulator/webkassa/index.js';
 import type { SaleView } from '../outbox/ports.js';
@@ -32,7 +32,7 @@ export interface DemoOptions {
   /** Give up (and fail) after this long. Default 30 s with `fast`, else 60 s. */
   deadlineMs?: number;
   /** Language of cashier messages. Default en. */
-  language?: 'kk' | 'ru' | 'en';
+  language?: Language;
   /** Keep the database folder (default: removed at the end). */
   keep?: boolean;
 }

@@ -1,15 +1,14 @@
 /**
  * Decisions in the reader's language: the terminal writes reasons in the configured language; a
- * page or a till that wants another one (kk/ru/en) gets the same reason codes re-worded.
+ * page or a till that wants another one (any of `LANGUAGES`) gets the same reason codes re-worded.
  */
 import { REASON_CODES, reason, type ReasonCode } from '../decision/messages.js';
-import type { Decision, Language } from '../decision/types.js';
+import { isLanguage, type Language } from '../decision/locales/index.js';
+import type { Decision } from '../decision/types.js';
 
 const known = new Set<string>(REASON_CODES);
 
-export function isLanguage(x: unknown): x is Language {
-  return x === 'kk' || x === 'ru' || x === 'en';
-}
+export { isLanguage };
 
 export function localizeDecision(d: Decision, lang: Language | undefined): Decision {
   if (!lang) return d;

@@ -8,6 +8,7 @@ import {
   saleViewSchema,
   statusSchema,
 } from './api-schemas.js';
+import { LANGUAGES } from '../decision/locales/index.js';
 import { customerSchema, fiscalResultSchema, legacyItemSchema, paymentSchema, returnInputSchema, saleInputSchema, saleLineSchema } from '../sale/schema.js';
 
 type Json = Record<string, unknown>;
@@ -155,14 +156,14 @@ export function buildOpenApi(opts: { version: string; tokenRequired: boolean }):
           parameters: [
             { name: 'types', in: 'query', required: false, schema: { type: 'string' }, description: 'Comma-separated subset, e.g. decision,receipt' },
             { name: 'registerId', in: 'query', required: false, schema: { type: 'string' }, description: "Only scans from this register's scanners (and from scanners with no register)" },
-            { name: 'lang', in: 'query', required: false, schema: { type: 'string', enum: ['kk', 'ru', 'en'] }, description: 'Language of decision reasons' },
+            { name: 'lang', in: 'query', required: false, schema: { type: 'string', enum: [...LANGUAGES] }, description: 'Language of decision reasons' },
             { name: 'token', in: 'query', required: false, schema: { type: 'string' }, description: 'The token, for EventSource which cannot send headers' },
           ],
           responses: { '200': { description: 'text/event-stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors(401) },
         },
       },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain exposition format' } } } },
-      '/': { get: { summary: 'Status page (kk/ru/en)', responses: { '200': { description: 'HTML' } } } },
+      '/': { get: { summary: `Status page (${LANGUAGES.join('/')})`, responses: { '200': { description: 'HTML' } } } },
     },
   };
 }

@@ -1,170 +1,23 @@
 /**
- * The status page served at `GET /`: one self-contained HTML page (no build, no library) in
- * Kazakh, Russian and English. Shows ready/degraded with its problems, each cash register (channel,
+ * The status page served at `GET /`: one self-contained HTML page (no build, no library) in every
+ * language of decision/locales/ (its strings are injected from the locale files when this module
+ * loads). Shows ready/degraded with its problems, each cash register (channel,
  * state, unsent receipts, oldest unsent, hours left before the 72 h block, dead letters, last
  * error), the tracking system of the pre-sale check, scanners, and — live over server-sent events —
  * recent receipts (id, state, fiscal sign; never customer data), scans and decisions.
  */
-const i18n = {
-  en: {
-    title: 'tanba agent',
-    ready: 'Ready',
-    degraded: 'Degraded',
-    registers: 'Cash registers',
-    channel: 'channel',
-    noChannel: 'none',
-    unsent: 'unsent receipts',
-    oldest: 'oldest unsent since',
-    hoursLeft: '{h} h left before the 72 h block',
-    dead: 'need an operator',
-    lastReceipt: 'last receipt fiscalised',
-    lastError: 'last error',
-    blockedBy: 'blocked:',
-    'st:ok': 'working',
-    'st:autonomous': 'autonomous (no link to the OFD)',
-    'st:unreachable': 'not reachable — receipts are queued',
-    'st:blocked': 'blocked — receipts wait',
-    'st:unconfigured': 'no cash register configured',
-    queue: 'All registers',
-    pending: 'unsent receipts',
-    tracking: 'Tracking system (pre-sale check)',
-    trackingOn: 'configured',
-    tokenExpiry: 'token expires',
-    scanners: 'Scanners',
-    none: 'none',
-    never: 'never',
-    unknownValue: 'unknown',
-    receipts: 'Recent receipts',
-    noReceipts: 'receipts appear here as they are recorded',
-    fiscalSign: 'fiscal sign',
-    autonomousSign: 'autonomous',
-    decisions: 'Recent checks',
-    scans: 'Recent scans',
-    allow: 'may be sold',
-    deny: 'do not sell',
-    unknown: 'not checked',
-    live: 'live',
-    lost: 'no connection to the agent — retrying',
-    notConfigured: 'tracking system not configured: codes are checked on local knowledge only',
-    'p:fiscal-unreachable': 'Register {register}: the cash register is not answering; {pending} receipt(s) are queued and go out in order when it answers.',
-    'p:fiscal-blocked': 'Register {register} is blocked by its cash register; receipts wait and go out in order once it clears.',
-    'p:fiscal-not-configured': 'Register {register} has no cash register configured: {pending} receipt(s) wait. Set registers[].fiscal in the configuration.',
-    'p:autonomous-72h-near': 'Register {register}: {hours} h left before the 72 h limit blocks it. Restore the internet link to the cash register and the OFD.',
-    'p:autonomous-72h-reached': 'Register {register}: the 72 h limit is reached. Restore the internet link to the cash register and the OFD.',
-    'p:queue-old': 'Register {register}: receipts have been waiting a long time; check the internet connection.',
-    'p:dead-letters': 'Register {register}: some receipts need an operator: see tanba queue list --dead.',
-    'p:scanner': 'A scanner is not connected:',
-    's:connected': 'connected', 's:connecting': 'connecting', 's:disconnected': 'disconnected', 's:reconnecting': 'reconnecting', 's:closed': 'closed',
-    'r:sale': 'sale', 'r:return': 'return',
-    'r:queued': 'waiting to send', 'r:sending': 'sending', 'r:unknown': 'checking with the cash register', 'r:fiscalised': 'fiscalised', 'r:rejected': 'rejected', 'r:recorded': 'recorded (history)',
-  },
-  ru: {
-    title: 'Агент tanba',
-    ready: 'Готов',
-    degraded: 'Есть проблемы',
-    registers: 'Кассы',
-    channel: 'канал',
-    noChannel: 'нет',
-    unsent: 'неотправленных чеков',
-    oldest: 'самый старый с',
-    hoursLeft: 'до блокировки по правилу 72 ч осталось {h} ч',
-    dead: 'требуют оператора',
-    lastReceipt: 'последний чек фискализирован',
-    lastError: 'последняя ошибка',
-    blockedBy: 'заблокирована:',
-    'st:ok': 'работает',
-    'st:autonomous': 'автономный режим (нет связи с ОФД)',
-    'st:unreachable': 'нет связи — чеки в очереди',
-    'st:blocked': 'заблокирована — чеки ждут',
-    'st:unconfigured': 'кассовый канал не настроен',
-    queue: 'Все кассы',
-    pending: 'неотправленных чеков',
-    tracking: 'Система маркировки (проверка перед продажей)',
-    trackingOn: 'настроена',
-    tokenExpiry: 'токен истекает',
-    scanners: 'Сканеры',
-    none: 'нет',
-    never: 'никогда',
-    unknownValue: 'неизвестно',
-    receipts: 'Последние чеки',
-    noReceipts: 'чеки появятся здесь по мере записи',
-    fiscalSign: 'фискальный признак',
-    autonomousSign: 'автономный',
-    decisions: 'Последние проверки',
-    scans: 'Последние сканирования',
-    allow: 'можно продавать',
-    deny: 'продавать нельзя',
-    unknown: 'не проверено',
-    live: 'в сети',
-    lost: 'нет связи с агентом — переподключение',
-    notConfigured: 'система маркировки не настроена: коды проверяются только по локальным данным',
-    'p:fiscal-unreachable': 'Касса {register}: кассовый сервис не отвечает; {pending} чек(ов) в очереди, уйдут по порядку, когда он ответит.',
-    'p:fiscal-blocked': 'Касса {register} заблокирована; чеки ждут и уйдут по порядку после разблокировки.',
-    'p:fiscal-not-configured': 'Для кассы {register} не настроен кассовый канал: ждут {pending} чек(ов). Укажите registers[].fiscal в настройках.',
-    'p:autonomous-72h-near': 'Касса {register}: до блокировки по правилу 72 ч осталось {hours} ч. Восстановите связь кассы с интернетом и ОФД.',
-    'p:autonomous-72h-reached': 'Касса {register}: достигнут предел 72 ч. Восстановите связь кассы с интернетом и ОФД.',
-    'p:queue-old': 'Касса {register}: чеки долго ждут отправки; проверьте подключение к интернету.',
-    'p:dead-letters': 'Касса {register}: некоторые чеки требуют внимания оператора: tanba queue list --dead.',
-    'p:scanner': 'Сканер не подключён:',
-    's:connected': 'подключён', 's:connecting': 'подключается', 's:disconnected': 'отключён', 's:reconnecting': 'переподключается', 's:closed': 'закрыт',
-    'r:sale': 'продажа', 'r:return': 'возврат',
-    'r:queued': 'ждёт отправки', 'r:sending': 'отправляется', 'r:unknown': 'уточняется у кассы', 'r:fiscalised': 'фискализирован', 'r:rejected': 'отклонён', 'r:recorded': 'записан (история)',
-  },
-  kk: {
-    title: 'tanba агенті',
-    ready: 'Дайын',
-    degraded: 'Ақаулар бар',
-    registers: 'Кассалар',
-    channel: 'арна',
-    noChannel: 'жоқ',
-    unsent: 'жіберілмеген чек',
-    oldest: 'ең ескісі',
-    hoursLeft: '72 сағаттық бұғаттауға дейін {h} сағ. қалды',
-    dead: 'оператор қажет',
-    lastReceipt: 'соңғы чек фискалданды',
-    lastError: 'соңғы қате',
-    blockedBy: 'бұғатталған:',
-    'st:ok': 'жұмыс істейді',
-    'st:autonomous': 'автономды режим (ОФД-мен байланыс жоқ)',
-    'st:unreachable': 'байланыс жоқ — чектер кезекте',
-    'st:blocked': 'бұғатталған — чектер күтуде',
-    'st:unconfigured': 'касса арнасы бапталмаған',
-    queue: 'Барлық кассалар',
-    pending: 'жіберілмеген чек',
-    tracking: 'Таңбалау жүйесі (сату алдындағы тексеру)',
-    trackingOn: 'бапталған',
-    tokenExpiry: 'токен мерзімі бітеді',
-    scanners: 'Сканерлер',
-    none: 'жоқ',
-    never: 'ешқашан',
-    unknownValue: 'белгісіз',
-    receipts: 'Соңғы чектер',
-    noReceipts: 'чектер жазылған сайын осында шығады',
-    fiscalSign: 'фискалдық белгі',
-    autonomousSign: 'автономды',
-    decisions: 'Соңғы тексерулер',
-    scans: 'Соңғы сканерлеулер',
-    allow: 'сатуға болады',
-    deny: 'сатуға болмайды',
-    unknown: 'тексерілмеді',
-    live: 'байланыста',
-    lost: 'агентпен байланыс жоқ — қайта қосылуда',
-    notConfigured: 'таңбалау жүйесі бапталмаған: кодтар тек жергілікті деректер бойынша тексеріледі',
-    'p:fiscal-unreachable': '{register} кассасы: касса сервисі жауап бермейді; кезекте {pending} чек, жауап бергенде ретімен жіберіледі.',
-    'p:fiscal-blocked': '{register} кассасы бұғатталған; чектер күтеді және бұғат алынғанда ретімен жіберіледі.',
-    'p:fiscal-not-configured': '{register} кассасына касса арнасы бапталмаған: {pending} чек күтуде. Баптауларда registers[].fiscal көрсетіңіз.',
-    'p:autonomous-72h-near': '{register} кассасы: 72 сағаттық шек бойынша бұғатталуға {hours} сағ. қалды. Кассаның интернет пен ОФД-мен байланысын қалпына келтіріңіз.',
-    'p:autonomous-72h-reached': '{register} кассасы: 72 сағаттық шекке жетті. Кассаның интернет пен ОФД-мен байланысын қалпына келтіріңіз.',
-    'p:queue-old': '{register} кассасы: чектер ұзақ күтіп тұр; интернет байланысын тексеріңіз.',
-    'p:dead-letters': '{register} кассасы: кейбір чектерге оператор қажет: tanba queue list --dead.',
-    'p:scanner': 'Сканер қосылмаған:',
-    's:connected': 'қосылған', 's:connecting': 'қосылуда', 's:disconnected': 'ажыратылған', 's:reconnecting': 'қайта қосылуда', 's:closed': 'жабық',
-    'r:sale': 'сату', 'r:return': 'қайтару',
-    'r:queued': 'жіберуді күтуде', 'r:sending': 'жіберілуде', 'r:unknown': 'кассадан нақтылануда', 'r:fiscalised': 'фискалданды', 'r:rejected': 'қабылданбады', 'r:recorded': 'жазылған (тарих)',
-  },
-} as const;
+import { LANGUAGES, LOCALES } from '../decision/locales/index.js';
 
-export const statusPageLanguages = Object.keys(i18n);
+/** Per language: the page's strings, and the tag for dates and times. */
+const i18n = Object.fromEntries(LANGUAGES.map((l) => [l, LOCALES[l].page]));
+const intl = Object.fromEntries(LANGUAGES.map((l) => [l, LOCALES[l].intl]));
+
+/** JSON safe inside a <script> element. */
+const scriptJson = (v: unknown): string => JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const langButtons = LANGUAGES.map((l) => `<button data-lang="${l}">${escapeHtml(LOCALES[l].label)}</button>`).join('');
+
+export const statusPageLanguages: readonly string[] = LANGUAGES;
 
 export const statusPageHtml = `<!doctype html>
 <html lang="ru">
@@ -201,7 +54,7 @@ export const statusPageHtml = `<!doctype html>
 <header>
   <h1 data-t="title">tanba</h1>
   <span id="conn" data-live="false"></span>
-  <button data-lang="kk">ҚАЗ</button><button data-lang="ru">РУС</button><button data-lang="en">ENG</button>
+  ${langButtons}
 </header>
 <main>
   <section><h2 data-t="title"></h2><div id="state" class="big" data-state="">…</div><ul id="problems"></ul></section>
@@ -220,7 +73,8 @@ export const statusPageHtml = `<!doctype html>
   <section class="wide"><h2 data-t="scans"></h2><ul id="scans"></ul></section>
 </main>
 <script>
-const I18N = ${JSON.stringify(i18n)};
+const I18N = ${scriptJson(i18n)};
+const INTL = ${scriptJson(intl)};
 const params = new URLSearchParams(location.search);
 const token = params.get('token');
 let lang = params.get('lang') || localStorage.getItem('tanba.lang') || (navigator.language || 'ru').slice(0, 2);
@@ -229,7 +83,7 @@ let last = null; const decisions = []; const scans = []; const receipts = new Ma
 const t = (k) => I18N[lang][k] || k;
 const fmt = (k, vars) => t(k).replace(/\\{(\\w+)\\}/g, (_, v) => (vars[v] === undefined || vars[v] === null ? '?' : String(vars[v])));
 const $ = (id) => document.getElementById(id);
-const locale = () => (lang === 'kk' ? 'kk-KZ' : lang);
+const locale = () => INTL[lang] || lang;
 const when = (iso) => iso ? new Date(iso).toLocaleString(locale()) : t('never');
 function el(tag, text, cls) { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; }
 function li(text, cls) { return el('li', text, cls); }

@@ -2,7 +2,8 @@
 import type { ParseResult } from '../marking/types.js';
 
 export type Verdict = 'allow' | 'deny' | 'unknown';
-export type Language = 'kk' | 'ru' | 'en';
+/** The languages of cashier text: defined once, in decision/locales/. */
+export type { Language } from './locales/index.js';
 
 export interface Reason {
   /** Stable code, e.g. `invalid-code`, `not-found`, `already-sold`, `blocked`, `expired`, `timeout`. */

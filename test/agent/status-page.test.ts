@@ -3,7 +3,7 @@
  * whose registers fiscalise through the Webkassa emulator: a scan and its decision appear live; a
  * sale shows its fiscal sign; Webkassa going away shows the register unreachable with its queue and
  * hours left, then fiscalised after it is back; a blocked cashbox shows the register blocked;
- * languages switch.
+ * languages switch (kk, ru, en, uz).
  */
 import { existsSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -199,6 +199,27 @@ describe('status page in Chromium', () => {
       expect(await page.locator('#decisions li', { hasText: good.ki }).first().textContent()).toContain('сатуға болады');
       const { reason } = await import('../../src/decision/messages.js');
       await page.locator('#decisions li.deny', { hasText: reason('blocked', 'kk').message }).first().waitFor();
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('speaks Uzbek (Latin script) too', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${t.url}/?lang=en`);
+      await page.locator('#conn[data-live=true]').waitFor();
+      await page.locator('button[data-lang=uz]').click();
+      expect(await page.locator('html').getAttribute('lang')).toBe('uz');
+      expect(await page.locator('button[data-lang=uz]').getAttribute('aria-pressed')).toBe('true');
+      expect(await page.locator('h2[data-t=registers]').textContent()).toBe('Kassalar');
+      await register(page, 'till-2', 'ok').waitFor();
+      expect(await register(page, 'till-2').locator('.reg-state').textContent()).toBe('ishlamoqda');
+      // The stream reconnects with ?lang=uz: decision reasons come worded in Uzbek.
+      await page.locator('#decisions li', { hasText: good.ki }).first().waitFor();
+      expect(await page.locator('#decisions li', { hasText: good.ki }).first().textContent()).toContain('sotish mumkin');
+      const { reason } = await import('../../src/decision/messages.js');
+      await page.locator('#decisions li.deny', { hasText: reason('blocked', 'uz').message }).first().waitFor();
     } finally {
       await page.close();
     }

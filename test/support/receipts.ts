@@ -4,7 +4,9 @@
  * intake (normalizeSale), so tests exercise what a POS would send.
  */
 import { gs1CheckDigit } from '../../src/marking/check-digit.js';
+import type { SaleView } from '../../src/outbox/ports.js';
 import { normalizeReturn, normalizeSale, type NewRecord } from '../../src/sale/normalize.js';
+import type { TanbaTerminal } from '../../src/terminal/terminal.js';
 import type { ReturnInput, SaleInput } from '../../src/sale/schema.js';
 
 export const GS = '\x1d';
@@ -50,4 +52,24 @@ export function saleRecord(id: string, opts: Parameters<typeof saleInput>[1] & {
 
 export function returnRecord(id: string, saleId: string, opts: Parameters<typeof returnInput>[2] = {}): NewRecord {
   return normalizeReturn(returnInput(id, saleId, opts), { now: NOW, registerId: opts.registerId ?? 'till-1' });
+}
+
+/** Resolves with the receipt once it reaches `state` (listening before checking, so no event is missed). */
+export function reach(t: TanbaTerminal, id: string, state: SaleView['state'], timeoutMs = 15_000): Promise<SaleView> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      t.off('receipt', on);
+      void t.sale(id).then((v) => reject(new Error(`${id} did not reach ${state} in ${timeoutMs} ms; it is ${JSON.stringify(v)}`)));
+    }, timeoutMs);
+    const on = (v: SaleView) => {
+      if (v.id === id && v.state === state) done(v);
+    };
+    const done = (v: SaleView) => {
+      clearTimeout(timer);
+      t.off('receipt', on);
+      resolve(v);
+    };
+    t.on('receipt', on);
+    void t.sale(id).then((v) => v?.state === state && done(v));
+  });
 }

@@ -9,7 +9,7 @@ import { openTerminal } from '../../src/batteries.js';
 import type { SaleView } from '../../src/outbox/ports.js';
 import type { TanbaTerminal } from '../../src/terminal/terminal.js';
 import { tempDir } from '../outbox/helpers.js';
-import { markCode, returnInput, saleInput } from '../support/receipts.js';
+import { markCode, returnInput, saleInput, reach } from '../support/receipts.js';
 
 let emu: WebkassaEmulator;
 const tmp = tempDir('tanba-receipts-');
@@ -42,25 +42,6 @@ async function terminal(registers = 1, opts: { timeoutMs?: number; relay?: NonNu
   return t;
 }
 
-/** Resolves with the receipt once it reaches `state` (listening before checking, so no event is missed). */
-function reach(t: TanbaTerminal, id: string, state: SaleView['state'], timeoutMs = 15_000): Promise<SaleView> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      t.off('receipt', on);
-      void t.sale(id).then((v) => reject(new Error(`${id} did not reach ${state} in ${timeoutMs} ms; it is ${JSON.stringify(v)}`)));
-    }, timeoutMs);
-    const on = (v: SaleView) => {
-      if (v.id === id && v.state === state) done(v);
-    };
-    const done = (v: SaleView) => {
-      clearTimeout(timer);
-      t.off('receipt', on);
-      resolve(v);
-    };
-    t.on('receipt', on);
-    void t.sale(id).then((v) => v?.state === state && done(v));
-  });
-}
 
 const receiptsOf = (id: string) => emu.receipts().filter((r) => r.externalCheckNumber === id);
 let uniq = 1000;

@@ -100,7 +100,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const seed: SeedCode[] = [
     ...[...valid, garbledRu, garbledKz, ...outageItems].map((c) => ({ code: c.ki, status: 'INTRODUCED', ownerTin: SELLER, productGroup: c.group })),
     { code: sold.ki, status: 'WITHDRAWN', ownerTin: SELLER, productGroup: sold.group },
-    { code: blocked.ki, status: 'INTRODUCED', ownerTin: SELLER, blocked: true, productGroup: blocked.group },
+    // xTrace's public answer has no block flag: a written-off code is what the national system refuses.
+    { code: blocked.ki, status: 'WRITTEN_OFF', ownerTin: SELLER, productGroup: blocked.group },
     { code: expired.ki, status: 'INTRODUCED', ownerTin: SELLER, expiresAt: past, productGroup: expired.group },
   ];
   const prices: Record<DemoCode['group'], number> = { water: 25_000, clothes: 450_000, beer: 65_000, dairy: 52_000 };
@@ -221,7 +222,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     out('1. The USB-COM scanner reads codes; the agent checks each one with the tracking system (1 s budget)');
     for (const c of valid) await scanAndWait(c.label, c.km);
     await scanAndWait(`${sold.label} (already sold)`, sold.km);
-    await scanAndWait(`${blocked.label} (blocked)`, blocked.km);
+    await scanAndWait(`${blocked.label} (written off)`, blocked.km);
     await scanAndWait(`${expired.label} (expired)`, expired.km);
     out('');
 

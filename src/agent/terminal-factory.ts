@@ -93,6 +93,7 @@ export function withCachedHealth(t: TrackingSystem, ttlMs = 30_000): TrackingSys
       return t.limits;
     },
     checkCodes: (codes, opts) => t.checkCodes(codes, opts),
+    ...(t.checkForm ? { checkForm: (code: Parameters<NonNullable<TrackingSystem['checkForm']>>[0]) => t.checkForm!(code) } : {}),
     submitSale: (doc) => t.submitSale(doc),
     submitReturn: (doc) => t.submitReturn(doc),
     getDocument: (id) => t.getDocument(id),

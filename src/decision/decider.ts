@@ -110,7 +110,7 @@ export function createDecider(options: DeciderOptions): Decider {
     const ask = (t: TrackingSystem | null): Promise<CodeStatus | null> =>
       t
         ? t
-            .checkCodes([code.km ?? ki], { signal: controller.signal })
+            .checkCodes([t.checkForm?.(code) ?? code.km ?? ki], { signal: controller.signal })
             .then((answers) => answers.find((a) => a.ki === ki || a.code === code.km || a.code === ki) ?? answers[0] ?? null)
             .catch(() => null) // an error is "no answer": local knowledge and the policy decide
         : Promise.resolve(null);

@@ -15,6 +15,8 @@
  *   refuses; the industry requisite (tag 1260/1265) comes from whichever live answer decided.
  */
 import type { ParseResult } from '../marking/types.js';
+// One definition of "sold" and of "not in circulation", shared with the adapters that set `sold`.
+import { NOT_IN_CIRCULATION_STATUSES as NOT_IN_CIRCULATION, SOLD_STATUSES } from '../tracking/common.js';
 import type { CheckRequisites, CodeStatus } from '../tracking/types.js';
 import type { ReasonCode } from './messages.js';
 import type { Requisites, Verdict } from './types.js';
@@ -98,24 +100,6 @@ export function requisitesFor(s: CodeStatus | null): Requisites | undefined {
   }
   return { ...INDUSTRY_REQUISITE, value };
 }
-
-/** Statuses (normalised, upper case) meaning the item was sold / withdrawn from circulation. */
-const SOLD_STATUSES = new Set(['RETIRED', 'WITHDRAWN', 'SOLD', 'LOAN_RETIRED', 'REMARK_RETIRED']);
-/** Statuses meaning the item is not (or no longer) in circulation at retail. */
-const NOT_IN_CIRCULATION = new Set([
-  'EMITTED',
-  'APPLIED',
-  'APPLIED_NOT_PAID',
-  'WRITTEN_OFF',
-  'DISAGGREGATION',
-  'DISAGGREGATED',
-  'EXPORTED',
-  'RESERVED_NOT_USED',
-  'WAIT_SHIPMENT',
-  'FTS_RESPOND_NOT_OK',
-  'FTS_RESPOND_WAITING',
-  'FTS_CONTROL',
-]);
 
 /** Today's calendar date (YYYY-MM-DD) in the given IANA time zone. */
 export function localDate(now: Date, timeZone: string): string {

@@ -1,7 +1,7 @@
 /**
  * emulator/ — a tracking-system emulator with fault injection, for tests, demos and POS vendors'
  * integration tests. A real HTTP server (fastify, 127.0.0.1 by default) speaking the xTrace and
- * True API families as tanba's adapters use them, plus an admin surface under `/_emulator/`:
+ * True API families in their documented shapes (reference/tracking-fidelity.md), plus an admin surface under `/_emulator/`:
  * seed codes, inject faults, list every document received (duplicates included).
  * In-memory and deterministic: error injection uses a seeded PRNG; documents are processed on the
  * first request after `processingDelayMs`.
@@ -30,13 +30,20 @@ export interface EmulatorOptions {
   users?: EmulatorUser[];
   /** X-API-KEY values (True API) and static Bearer keys (UZ xTrace). Default: `demo-api-key`. */
   apiKeys?: string[];
-  /** Secret of the test signer the emulator accepts. */
+  /** Secret of the test signer the emulator accepts (True API; xTrace `signature` is reserved and not checked). */
   signerSecret?: string;
   xtraceTokenTtlSeconds?: number;
   trueApiTokenTtlSeconds?: number;
   refreshTokenTtlSeconds?: number;
   /** Whether xTrace `cod/public/codes` requires a token (default true). */
   publicCodesNeedAuth?: boolean;
+  /** xTrace flavour: `KZ` (default, errors as `globalErrors`) or `UZ` (errors as `{code, context}`). */
+  xtraceCountry?: 'KZ' | 'UZ';
+  /** xTrace `public/codes`: also find a code sent with its crypto tail (default false: only the KI finds it, as in UZ). */
+  xtraceAcceptFullCodes?: boolean;
+  /** xTrace `docs/search`: page size without `limit` (default 100) and the largest `limit` (default 1000). */
+  xtraceSearchDefaultLimit?: number;
+  xtraceSearchMaxLimit?: number;
   maxCodesPerInfo?: number;
   maxCodesPerDocument?: number;
   maxCodesPerCodesCheck?: number;
@@ -122,8 +129,9 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
         .header('Retry-After', String(Math.max(1, Math.ceil(wait / 1000))))
         .send({ code: 'too-many-requests', message: 'rate limit exceeded' });
     }
-    const accept = req.headers.accept ?? '';
-    if (!accept.split(',').some((a) => a.trim().split(';')[0] === '*/*')) {
+    // 406 (empty body) only when Accept is given and covers no JSON answer (the description: "*/*" or the matching types).
+    const accept = req.headers.accept;
+    if (accept !== undefined && !accept.split(',').some((a) => ['*/*', 'application/*', 'application/json'].includes(a.trim().split(';')[0].toLowerCase()))) {
       state.stats.notAcceptable++;
       return reply.code(406).send();
     }
@@ -154,8 +162,11 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
   registerXtrace(app, state, {
     maxCodesPerInfo: opts.maxCodesPerInfo ?? 1000,
     maxCodesPerDocument: opts.maxCodesPerDocument ?? 30_000,
-    signerSecret,
     publicCodesNeedAuth: opts.publicCodesNeedAuth ?? true,
+    country: opts.xtraceCountry ?? 'KZ',
+    acceptFullCodes: opts.xtraceAcceptFullCodes ?? false,
+    searchDefaultLimit: opts.xtraceSearchDefaultLimit ?? 100,
+    searchMaxLimit: opts.xtraceSearchMaxLimit ?? 1000,
   });
   registerTrueApi(app, state, {
     maxCodesPerInfo: opts.maxCodesPerInfo ?? 1000,

@@ -16,6 +16,18 @@ export const seedCodeSchema = z.object({
   expiresAt: z.string().max(40).optional(),
   blocked: z.boolean().optional(),
   productGroup: z.string().max(40).optional(),
+  /** xTrace: the system-wide numeric product group id (`productGroupId`). */
+  productGroupId: z.number().int().min(0).optional(),
+  /** xTrace: `extendedStatus` (CONNECTED, WAIT_SHIPMENT, CUSTOMS_CONTROL, …). */
+  extendedStatus: z
+    .string()
+    .regex(/^[A-Za-z_]+$/)
+    .transform((s) => s.toUpperCase())
+    .optional(),
+  /** xTrace: who emitted the code (`issuerShortInfo.issuerTin`); not the owner. */
+  issuerTin: z.string().max(32).optional(),
+  /** xTrace: the sale date a receipt reported (`markingData.receiptDate`, private answer). */
+  soldAt: z.string().max(40).optional(),
 });
 export type SeedCode = z.input<typeof seedCodeSchema>;
 

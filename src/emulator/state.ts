@@ -5,11 +5,27 @@
  * `processingDelayMs` after it, in the order documents were received.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { deriveKi } from '../tracking/ki.js';
 import { mulberry32 } from './prng.js';
 import { seedCodeSchema, type Faults, type SeedCode } from './schemas.js';
 
 export type Family = 'xtrace' | 'true-api';
+
+const GS = '\u001d';
+
+/**
+ * The identification code (KI) of a seeded or asked code, the emulator's own way (it shares no code
+ * with the clients): drop an AIM prefix and leading GS, cut at the first GS; a 29-character tobacco
+ * pack without AIs keeps its first 21 characters; anything else is kept whole.
+ */
+export function kiOf(code: string): string {
+  let s = code.trim();
+  if (/^\](d2|C1|Q3)/.test(s)) s = s.slice(3);
+  while (s.startsWith(GS)) s = s.slice(1);
+  const gs = s.indexOf(GS);
+  if (gs >= 0) return s.slice(0, gs);
+  if (s.length === 29 && !s.startsWith('01')) return s.slice(0, 21);
+  return s;
+}
 
 export interface CodeRecord {
   ki: string;
@@ -22,6 +38,19 @@ export interface CodeRecord {
   expiresAt: string | null;
   blocked: boolean;
   productGroup: string | null;
+  /** xTrace `productGroupId` (integer), when seeded. */
+  productGroupId: number | null;
+  /** xTrace `extendedStatus`, when seeded. */
+  extendedStatus: string | null;
+  /** Who emitted the code (xTrace `issuerShortInfo` / `markingData.issuerInfo`), when seeded. */
+  issuerTin: string | null;
+  /** Sale date from a receipt (xTrace private `markingData.receiptDate`), when seeded. */
+  receiptDate: string | null;
+  /** Withdrawal by a document (xTrace private `turnoverData.withdrawalDate` / `withdrawalReason`). */
+  withdrawalDate: string | null;
+  withdrawalReason: string | null;
+  /** Return to circulation (xTrace private `turnoverData.returnDate`). */
+  returnDate: string | null;
   emittedAt: string;
   history: { at: string; status: string; documentId: string | null }[];
 }
@@ -116,7 +145,7 @@ export class EmulatorState {
     let n = 0;
     for (const raw of list) {
       const c = seedCodeSchema.parse(raw);
-      const ki = deriveKi(c.code);
+      const ki = kiOf(c.code);
       const prev = this.codes.get(ki);
       const km = c.code !== ki ? c.code : (prev?.km ?? null);
       const at = new Date(this.now()).toISOString();
@@ -131,6 +160,13 @@ export class EmulatorState {
         expiresAt: c.expiresAt ?? prev?.expiresAt ?? null,
         blocked: c.blocked ?? prev?.blocked ?? false,
         productGroup: c.productGroup ?? prev?.productGroup ?? null,
+        productGroupId: c.productGroupId ?? prev?.productGroupId ?? null,
+        extendedStatus: c.extendedStatus ?? prev?.extendedStatus ?? null,
+        issuerTin: c.issuerTin ?? prev?.issuerTin ?? null,
+        receiptDate: c.soldAt ?? prev?.receiptDate ?? null,
+        withdrawalDate: prev?.withdrawalDate ?? null,
+        withdrawalReason: prev?.withdrawalReason ?? null,
+        returnDate: prev?.returnDate ?? null,
         emittedAt: prev?.emittedAt ?? at,
         history: [...(prev?.history ?? []), { at, status: c.status, documentId: null }],
       });
@@ -139,8 +175,14 @@ export class EmulatorState {
     return n;
   }
 
+  /** A code by its KI, or by a full code reduced to its KI. */
   lookup(code: string): CodeRecord | undefined {
-    return this.codes.get(deriveKi(code));
+    return this.codes.get(kiOf(code));
+  }
+
+  /** A code exactly as stored (its KI): xTrace `public/codes` finds nothing for a code with its crypto tail. */
+  lookupExact(code: string): CodeRecord | undefined {
+    return this.codes.get(code);
   }
 
   // ---- tokens --------------------------------------------------------------------------------
@@ -252,9 +294,18 @@ export class EmulatorState {
     if (apply) {
       const at = new Date(this.now()).toISOString();
       const next = d.kind === 'return' ? 'INTRODUCED' : d.family === 'xtrace' ? 'WITHDRAWN' : 'RETIRED';
+      const body = (d.body ?? {}) as { withdrawalReason?: unknown; withdrawalType?: unknown };
       for (const rec of ok) {
         rec.status = next;
         rec.history.push({ at, status: next, documentId: d.documentId });
+        if (d.family !== 'xtrace') continue;
+        if (d.kind === 'sale') {
+          if (body.withdrawalType === 'WRITE_OFF') rec.status = 'WRITTEN_OFF';
+          rec.withdrawalDate = at;
+          rec.withdrawalReason = typeof body.withdrawalReason === 'string' ? body.withdrawalReason : null;
+        } else {
+          rec.returnDate = at;
+        }
       }
     }
     d.errors = errors;

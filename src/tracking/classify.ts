@@ -115,6 +115,17 @@ export function extractReason(body: unknown): string | null {
     }
     if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>;
+      // KZ xTrace: {"globalErrors":[{"error":"No permission for operation","errorCode":201}]} (on HTTP 400).
+      if (Array.isArray(o.globalErrors)) {
+        const parts = o.globalErrors.map((g) => {
+          const e = (g ?? {}) as { error?: unknown; errorCode?: unknown };
+          const text = typeof e.error === 'string' && e.error.trim() ? e.error.trim() : null;
+          const code = typeof e.errorCode === 'number' || (typeof e.errorCode === 'string' && e.errorCode.trim()) ? String(e.errorCode) : null;
+          return text && code ? `${text} (errorCode ${code})` : (text ?? (code ? `errorCode ${code}` : null));
+        });
+        const joined = parts.filter((x): x is string => !!x).join('; ');
+        if (joined) return joined;
+      }
       for (const k of ['error_message', 'errorMessage', 'message', 'description', 'detail', 'error', 'code', 'errorCode']) {
         const x = o[k];
         if (typeof x === 'string' && x.trim()) {

@@ -3,7 +3,39 @@ import { TrackingError } from './errors.js';
 import type { Logger } from './http.js';
 import type { TokenManager } from './token.js';
 
-export const SOLD_STATUSES = new Set(['WITHDRAWN', 'RETIRED']);
+/**
+ * THE definition of "sold / withdrawn from circulation" (normalised, upper case), for every family:
+ * xTrace KZ/UZ `WITHDRAWN` (UZ also `RETIRED`), True API `RETIRED` and its variants. The adapters set
+ * `CodeStatus.sold` from it and the decision rules read the same set; nothing else restates it.
+ */
+export const SOLD_STATUSES: ReadonlySet<string> = new Set(['WITHDRAWN', 'RETIRED', 'SOLD', 'LOAN_RETIRED', 'REMARK_RETIRED']);
+
+/**
+ * Statuses meaning the item is not (or no longer) in circulation at retail, so it may not be sold.
+ * xTrace: `RECEIVED` (codes received, not applied), `EMITTED` (UZ), `APPLIED` (applied, not introduced),
+ * `WRITTEN_OFF`; True API: the EMITTED/APPLIED family and customs states.
+ */
+export const NOT_IN_CIRCULATION_STATUSES: ReadonlySet<string> = new Set([
+  'RECEIVED',
+  'EMITTED',
+  'APPLIED',
+  'APPLIED_NOT_PAID',
+  'WRITTEN_OFF',
+  'DISAGGREGATION',
+  'DISAGGREGATED',
+  'EXPORTED',
+  'RESERVED_NOT_USED',
+  'WAIT_SHIPMENT',
+  'FTS_RESPOND_NOT_OK',
+  'FTS_RESPOND_WAITING',
+  'FTS_CONTROL',
+]);
+
+/** xTrace code statuses (official KZ description, xTrace ver.1.0); UZ adds `EMITTED` and `RETIRED`. */
+export const XTRACE_STATUSES = {
+  KZ: ['RECEIVED', 'APPLIED', 'INTRODUCED', 'WITHDRAWN', 'WRITTEN_OFF'],
+  UZ: ['EMITTED', 'RECEIVED', 'APPLIED', 'INTRODUCED', 'WITHDRAWN', 'WRITTEN_OFF', 'RETIRED'],
+} as const;
 
 export function upper(v: unknown): string | null {
   return typeof v === 'string' && v.trim() ? v.trim().toUpperCase() : null;

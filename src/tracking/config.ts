@@ -64,6 +64,22 @@ export const xtraceConfigSchema = z.object({
   codesRequestShape: z.enum(['object', 'array']).default('object'),
   /** Send `X-Business-Place-Id` on every call (some UZ clients do). */
   sendBusinessPlaceHeader: z.boolean().default(false),
+  /**
+   * Sign document bodies with the test signer (emulator demos only). The official description says
+   * `signature` is "reserved, not passed", so by default no signature is sent; a runtime `signer`
+   * (or `'test'`) is used when given. Never inferred from the URL.
+   */
+  testSigner: z.boolean().default(false),
+  /** [S] Code form sent to `public/codes`: the KI (UZ answers `[]` for a code with its crypto tail; the KZ client strips too) or the full KM. */
+  checkCodeForm: z.enum(['ki', 'km']).default('ki'),
+  /** [I] `extendedStatus` values under which an INTRODUCED code may not be sold. */
+  notSellableExtendedStatuses: z.array(z.string()).default(['WAIT_SHIPMENT', 'CUSTOMS_CONTROL']),
+  /** `productGroupId` (integer) → the product group name tanba uses (e.g. `{ "5": "tobacco" }`); unmapped ids give no group. */
+  productGroupNames: z.record(z.string(), z.string()).default({}),
+  /** Document search: `types` filter, page size and a page cap (a capped search is "unknown", never "absent"). */
+  searchTypes: z.array(z.string().min(1)).default(['WITHDRAWAL']),
+  searchPageSize: z.number().int().min(1).max(10_000).default(100),
+  searchMaxPages: z.number().int().min(1).default(100),
   withdrawalReason: z.string().default('OTHER'),
   /** [I] No retail return document is documented for xTrace; path and type are settings. */
   returnDocumentType: z.string().default('RETURN'),

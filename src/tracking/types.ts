@@ -2,6 +2,7 @@
  * The contract between tanba and a national tracking system (xTrace KZ/UZ, True API RU / ISMET) or a
  * local checking module (RU: ТС ПИоТ, the Local Module ЛМ ЧЗ).
  */
+import type { ParseResult } from '../marking/types.js';
 
 export type TrackingFamily = 'xtrace' | 'true-api' | 'tspiot' | 'local-module';
 
@@ -26,8 +27,9 @@ export interface CodeStatus {
   /** KI the system answered for, when known. */
   ki: string | null;
   found: boolean;
-  /** Normalised status: EMITTED, APPLIED, INTRODUCED, RETIRED, WITHDRAWN, WRITTEN_OFF, … (upper case), or null. */
+  /** Normalised status: RECEIVED, EMITTED, APPLIED, INTRODUCED, RETIRED, WITHDRAWN, WRITTEN_OFF, … (upper case), or null. */
   status: string | null;
+  /** The current owner, only where the answer carries it (xTrace: `private/codes` `turnoverData.ownerInfo`). */
   ownerTin: string | null;
   blocked: boolean | null;
   sold: boolean | null;
@@ -41,6 +43,16 @@ export interface CodeStatus {
   /** The system's answer for this code, as received. */
   raw: unknown;
 
+  // ---- xTrace facts (official KZ description, xTrace ver.1.0); absent = not said ----
+  /** `extendedStatus` (CONNECTED, WAIT_SHIPMENT, CUSTOMS_CONTROL, …). */
+  extendedStatus?: string | null;
+  /** `productGroupId`: the system-wide numeric product group id. */
+  productGroupId?: number | null;
+  /** Who issued (emitted) the code: `issuerShortInfo.issuerTin`. Not the owner. */
+  issuerTin?: string | null;
+  /** When it was sold or withdrawn (`markingData.receiptDate` / `turnoverData.withdrawalDate`, private answer). */
+  soldAt?: string | null;
+
   // ---- RU permissive-mode facts (ТС ПИоТ, Local Module, CDN codes/check); absent = not said ----
   /** The code's structure is valid (`valid`). */
   valid?: boolean | null;
@@ -48,7 +60,7 @@ export interface CodeStatus {
   verified?: boolean | null;
   /** The code was reported as applied to a pack (`utilised`). */
   utilised?: boolean | null;
-  /** The item is in circulation and may be sold (`realizable`). */
+  /** The item is in circulation and may be sold (RU `realizable`; xTrace: derived from `status` and `extendedStatus`). */
   realizable?: boolean | null;
   /** The GTIN is in the "grey zone" (`grayZone` / `isGreyGtin`): informational. */
   grayZone?: boolean | null;
@@ -136,6 +148,11 @@ export type TrackingErrorKind =
 
 export interface TrackingSystem {
   readonly family: TrackingFamily;
+  /**
+   * The form of a parsed code this system's status check accepts (xTrace: the KI, no crypto tail).
+   * Callers pass `checkForm(parsed)` to `checkCodes`; absent = the KM (or the KI when there is none).
+   */
+  checkForm?(code: ParseResult): string;
   checkCodes(codes: string[], opts?: { signal?: AbortSignal }): Promise<CodeStatus[]>;
   submitSale(doc: OutgoingDocument): Promise<{ documentId: string }>;
   submitReturn(doc: OutgoingDocument): Promise<{ documentId: string }>;

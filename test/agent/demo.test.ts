@@ -46,7 +46,7 @@ describe('tanba demo', () => {
     expect(r.code).toBe(0);
     expect(Date.now() - t0).toBeLessThan(30_000);
     const o = r.stdout;
-    for (const s of ['✔ ALLOW', '✘ DENY', '? UNKNOWN', '(already sold)', '(blocked)', '(expired)', 'layout-ru', 'layout-kz', 'gs-restored', 'DEGRADED', 'UNREACHABLE'])
+    for (const s of ['✔ ALLOW', '✘ DENY', '? UNKNOWN', '(already sold)', '(written off)', '(expired)', 'layout-ru', 'layout-kz', 'gs-restored', 'DEGRADED', 'UNREACHABLE'])
       expect(o).toContain(s);
     expect(o).toMatch(/cashboxes SWK00000001, SWK00000002/);
     expect(o).toMatch(/POST \/v1\/sales\?wait=\d+ R-1001 till-1 .*→ 201 fiscalised, fiscal sign \d+/);

@@ -17,7 +17,7 @@ import { post, startTestAgent, type TestAgent } from './helpers.js';
 const CHROMIUM = process.env.TANBA_CHROMIUM ?? '/usr/bin/chromium';
 const rnd = prng(5);
 const good = waterCode(rnd);
-const blocked = beerCode(rnd);
+const writtenOff = beerCode(rnd); // xTrace's documented answer has no block flag: a written-off code is refused instead
 const forSale = [waterCode(rnd), waterCode(rnd), waterCode(rnd)];
 const sale = (id: string, code: string) => ({ id, registerId: 'till-1', lines: [{ name: 'Water 0.5 l', price: 25_000, codes: [code] }] });
 
@@ -32,7 +32,7 @@ describe('status page in Chromium', () => {
     if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set TANBA_CHROMIUM)`);
     emu = await createEmulator({
       port: 0,
-      codes: [...[good, ...forSale].map((c) => ({ code: c.ki, status: 'INTRODUCED' })), { code: blocked.ki, status: 'INTRODUCED', blocked: true }],
+      codes: [...[good, ...forSale].map((c) => ({ code: c.ki, status: 'INTRODUCED' })), { code: writtenOff.ki, status: 'WRITTEN_OFF' }],
     });
     wk = await createWebkassaEmulator({ cashboxes: ['SWK00000001', 'SWK00000002'] });
     t = await startTestAgent(
@@ -82,8 +82,8 @@ describe('status page in Chromium', () => {
       await page.locator('#scans li', { hasText: good.ki }).waitFor();
       await page.locator('#decisions li.allow', { hasText: good.ki }).waitFor();
       expect(await page.locator('#decisions li.allow').first().textContent()).toContain('may be sold');
-      scanner.scan(blocked.km);
-      const deny = page.locator('#decisions li.deny', { hasText: blocked.ki });
+      scanner.scan(writtenOff.km);
+      const deny = page.locator('#decisions li.deny', { hasText: writtenOff.ki });
       await deny.waitFor();
       expect(await deny.textContent()).toContain('do not sell');
 
@@ -198,7 +198,7 @@ describe('status page in Chromium', () => {
       await page.locator('#decisions li', { hasText: good.ki }).first().waitFor();
       expect(await page.locator('#decisions li', { hasText: good.ki }).first().textContent()).toContain('сатуға болады');
       const { reason } = await import('../../src/decision/messages.js');
-      await page.locator('#decisions li.deny', { hasText: reason('blocked', 'kk').message }).first().waitFor();
+      await page.locator('#decisions li.deny', { hasText: reason('not-in-circulation', 'kk').message }).first().waitFor();
     } finally {
       await page.close();
     }
@@ -219,7 +219,7 @@ describe('status page in Chromium', () => {
       await page.locator('#decisions li', { hasText: good.ki }).first().waitFor();
       expect(await page.locator('#decisions li', { hasText: good.ki }).first().textContent()).toContain('sotish mumkin');
       const { reason } = await import('../../src/decision/messages.js');
-      await page.locator('#decisions li.deny', { hasText: reason('blocked', 'uz').message }).first().waitFor();
+      await page.locator('#decisions li.deny', { hasText: reason('not-in-circulation', 'uz').message }).first().waitFor();
     } finally {
       await page.close();
     }

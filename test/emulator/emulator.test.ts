@@ -4,7 +4,6 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../src/emulator/index.js';
 import { canonicalJson } from '../../src/tracking/canonical-json.js';
-import { createTestSigner } from '../../src/tracking/signer.js';
 import { ki, km, manualClock } from '../tracking/helpers.js';
 
 const open: Emulator[] = [];
@@ -38,10 +37,10 @@ async function login(emu: Emulator): Promise<string> {
   return (r.json as { accessToken: string }).accessToken;
 }
 
+/** A withdrawal as the description has it: `{documentBody}` only (`signature` is reserved, not passed). */
 async function withdraw(emu: Emulator, token: string, reference: string, codes: string[]) {
-  const json = canonicalJson({ primaryDocument: { number: reference, type: 'RECEIPT' }, withdrawalType: 'WITHDRAWAL', codes });
-  const signature = await createTestSigner().signDetached(json);
-  return call(emu, 'POST', '/public/api/v1/doc/withdrawal', { documentBody: Buffer.from(json).toString('base64'), signature }, { authorization: `Bearer ${token}` });
+  const json = canonicalJson({ primaryDocument: { number: reference, type: 'RECEIPT' }, withdrawalType: 'WITHDRAWAL', codes: codes.map((code) => ({ code })) });
+  return call(emu, 'POST', '/public/api/v1/doc/withdrawal', { documentBody: Buffer.from(json).toString('base64') }, { authorization: `Bearer ${token}` });
 }
 
 describe('admin surface', () => {
@@ -80,11 +79,27 @@ describe('admin surface', () => {
 });
 
 describe('API rules', () => {
-  it('406 with an empty body without Accept: */*', async () => {
+  it('406 with an empty body only when Accept covers no JSON answer', async () => {
     const emu = await start();
-    const r = await call(emu, 'POST', '/api/users/authenticate', { login: 'demo', password: 'demo' }, { accept: 'application/json' });
+    const r = await call(emu, 'POST', '/api/users/authenticate', { login: 'demo', password: 'demo' }, { accept: 'application/zip' });
     expect(r.status).toBe(406);
     expect(r.text).toBe('');
+    for (const accept of ['application/json', '*/*', 'application/octet-stream, application/json']) {
+      expect((await call(emu, 'POST', '/api/users/authenticate', { login: 'demo', password: 'demo' }, { accept })).status).toBe(200);
+    }
+  });
+
+  it('the token pair: accessToken, accessTokenType BEARER, accessTokenExpiresIn in ms as a string, refreshToken', async () => {
+    const emu = await start();
+    const r = await call(emu, 'POST', '/api/users/authenticate', { login: 'demo', password: 'demo' });
+    expect(Object.keys(r.json as object).sort()).toEqual(['accessToken', 'accessTokenExpiresIn', 'accessTokenType', 'refreshToken']);
+    expect(r.json).toMatchObject({ accessTokenType: 'BEARER', accessTokenExpiresIn: '1800000' });
+  });
+
+  it('404 for a path the system does not have', async () => {
+    const emu = await start();
+    const token = await login(emu);
+    expect((await call(emu, 'POST', '/public/api/v1/doc/sale', {}, { authorization: `Bearer ${token}` })).status).toBe(404);
   });
 
   it('401 access-denied on a bad token, inactive-token on an expired one', async () => {
@@ -120,17 +135,26 @@ describe('API rules', () => {
     expect(emu.stats().rateLimited).toBe(2);
   });
 
-  it('refuses unsorted document JSON and bad signatures with a reason', async () => {
+  it('refuses unsorted document JSON with a KZ globalErrors reason; the signature is not needed; the answer is {documentId}', async () => {
     const emu = await start({ codes: [{ code: ki(1), status: 'INTRODUCED' }] });
     const token = await login(emu);
-    const unsorted = JSON.stringify({ withdrawalType: 'WITHDRAWAL', codes: [ki(1)] });
-    const sig = await createTestSigner().signDetached(unsorted);
-    const r1 = await call(emu, 'POST', '/public/api/v1/doc/withdrawal', { documentBody: Buffer.from(unsorted).toString('base64'), signature: sig }, { authorization: `Bearer ${token}` });
-    expect([r1.status, (r1.json as { code: string }).code]).toEqual([400, 'document-keys-not-sorted']);
-    const sorted = canonicalJson({ withdrawalType: 'WITHDRAWAL', codes: [ki(1)] });
-    const r2 = await call(emu, 'POST', '/public/api/v1/doc/withdrawal', { documentBody: Buffer.from(sorted).toString('base64'), signature: sig }, { authorization: `Bearer ${token}` });
-    expect([r2.status, (r2.json as { code: string }).code]).toEqual([400, 'invalid-signature']);
+    const unsorted = JSON.stringify({ withdrawalType: 'WITHDRAWAL', codes: [{ code: ki(1) }] });
+    const r1 = await call(emu, 'POST', '/public/api/v1/doc/withdrawal', { documentBody: Buffer.from(unsorted).toString('base64') }, { authorization: `Bearer ${token}` });
+    expect(r1.status).toBe(400);
+    expect(r1.json).toEqual({ globalErrors: [{ error: expect.stringMatching(/^document-keys-not-sorted: /) }] });
     expect(emu.documents()).toHaveLength(0);
+    const sorted = canonicalJson({ withdrawalType: 'WITHDRAWAL', codes: [{ code: ki(1) }] });
+    const r2 = await call(emu, 'POST', '/public/api/v1/doc/withdrawal', { documentBody: Buffer.from(sorted).toString('base64') }, { authorization: `Bearer ${token}` });
+    expect(r2.status).toBe(200);
+    expect(Object.keys(r2.json as object)).toEqual(['documentId']);
+  });
+
+  it('UZ flavour: errors as {code, context}', async () => {
+    const emu = await start({ xtraceCountry: 'UZ' });
+    const token = await login(emu);
+    const r = await call(emu, 'POST', '/public/api/cod/public/codes', { codes: 'x' }, { authorization: `Bearer ${token}` });
+    expect(r.status).toBe(400);
+    expect(r.json).toMatchObject({ code: 'invalid-input-parameter', context: {} });
   });
 
   it('refuses a document above the per-document limit', async () => {
@@ -138,7 +162,7 @@ describe('API rules', () => {
     const token = await login(emu);
     const r = await withdraw(emu, token, 'big', [ki(1), ki(2), ki(3), ki(4)]);
     expect(r.status).toBe(400);
-    expect(r.json).toMatchObject({ code: 'too-many-codes' });
+    expect(JSON.stringify(r.json)).toContain('at most 3 codes per document');
   });
 
   it('outage answers 503 at once; a connection reset drops the socket after acting', async () => {
@@ -158,16 +182,16 @@ describe('document processing', () => {
     const clock = manualClock();
     const emu = await start({ now: clock.now, processingDelayMs: 2000, codes: [{ code: ki(1), status: 'INTRODUCED' }, { code: ki(2), status: 'WITHDRAWN' }] });
     const token = await login(emu);
-    const created = (await withdraw(emu, token, 'slow', [ki(1), ki(2)])).json as { documentId: string; status: string };
-    expect(created.status).toBe('CREATED');
+    const created = (await withdraw(emu, token, 'slow', [ki(1), ki(2)])).json as { documentId: string };
+    expect(emu.state.documents[0].status).toBe('CREATED');
     const get = async () => (await call(emu, 'GET', `/public/api/v1/doc/storage/docs/${created.documentId}`, undefined, { authorization: `Bearer ${token}` })).json as { status: string };
-    expect((await get()).status).toBe('IN_PROCESS');
+    expect(await get()).toEqual({ documentId: created.documentId, type: 'WITHDRAWAL', status: 'IN_PROCESS', createDate: expect.any(String) });
     expect(emu.code(ki(1))!.status).toBe('INTRODUCED');
     clock.advance(2000);
     expect((await get()).status).toBe('PARTIALLY_PROCESSED');
     expect(emu.code(ki(1))!.status).toBe('WITHDRAWN');
     const errs = (await call(emu, 'GET', `/public/api/v1/doc/storage/errors/${created.documentId}`, undefined, { authorization: `Bearer ${token}` })).json;
-    expect(errs).toEqual([{ propertyName: 'codes', index: 1, errorCode: 'code-already-withdrawn', message: 'the code was already withdrawn from circulation' }]);
+    expect(errs).toEqual({ documentErrors: [{ propertyName: 'codes', index: 1, errorCode: 'code-already-withdrawn', errorTags: {} }] });
   });
 
   it('documents are processed in the order received', async () => {

@@ -30,7 +30,7 @@ async function start(config: Partial<OpenTerminalOptions> = {}) {
     ...Array.from({ length: 10 }, (_, i) => ({ code: ki(i), status: 'INTRODUCED', ownerTin: SELLER })),
     { code: ki(20), status: 'INTRODUCED', expiresAt: '2020-01-01' },
     { code: ki(21), status: 'EMITTED' },
-    { code: ki(22), status: 'INTRODUCED', blocked: true },
+    { code: ki(22), status: 'RECEIVED' },
     { code: ki(23), status: 'INTRODUCED', ownerTin: '999999999999' },
   ]);
   tmp = tempDir('tanba-terminal-');
@@ -62,7 +62,7 @@ describe('terminal.check', () => {
     ['not registered → deny not-found', 30, 'deny', ['not-found']],
     ['expired → deny', 20, 'deny', ['expired']],
     ['emitted → deny not-in-circulation', 21, 'deny', ['not-in-circulation']],
-    ['blocked → deny', 22, 'deny', ['blocked']],
+    ['received, not applied → deny not-in-circulation', 22, 'deny', ['not-in-circulation']],
     ['another seller → deny other-owner', 23, 'deny', ['other-owner']],
   ])('%s', async (_n, code, verdict, reasons) => {
     const t = await start();

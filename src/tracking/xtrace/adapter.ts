@@ -1,19 +1,24 @@
 /**
- * xTrace adapter — Kazakhstan (markirovka.kz) and Uzbekistan (Asl Belgisi).
- * Login/password → access + refresh token (≈30 min), renewed before expiry and on 401/inactive-token
- * (UZ may use a static API key instead); `Accept: *\/*` on every call; code info through
- * `cod/public/codes` (or `cod/private/codes`, falling back to public on 307); withdrawal documents
- * as base64 of sorted-key JSON plus a detached signature; status and reconciliation through the
- * document storage (`docs/search`, `docs/:id`, `errors/:id`, `json/:id`).
+ * xTrace adapter — Kazakhstan (markirovka.kz) and Uzbekistan (Asl Belgisi), after the official KZ
+ * description ("Описание API ИС МПТ, Роль Пользователь", xTrace ver.1.0, 31 Oct 2025).
+ * Login/password → `{accessToken, accessTokenType, accessTokenExpiresIn, refreshToken}`, renewed
+ * before expiry and on 401/inactive-token (UZ may use a static API key instead); `Accept: *\/*` on
+ * every call. Code info: the KI (no crypto tail) to `cod/public/codes` — a code the system does not
+ * know is omitted from its answer — or to `cod/private/codes` for the owner and the sale date, falling
+ * back to public on 307. Documents: base64 of sorted-key JSON (`signature` is reserved, not passed,
+ * unless a signer is configured); answer `{documentId}`. Status and reconciliation through the
+ * document storage: `docs/search` → `{documentInfos}` with the UUID cursor and the `types` filter,
+ * `docs/:id`, `errors/:id` → `{documentErrors}`, `json/:id`.
  */
 import { z } from 'zod';
-import { chunk, sendableSigner } from '../batch.js';
+import type { ParseResult } from '../../marking/types.js';
+import { chunk } from '../batch.js';
 import { canonicalJson, fromBase64, toBase64 } from '../canonical-json.js';
-import { BoundedMap, bool, loginError, num, SOLD_STATUSES, str, upper, withToken } from '../common.js';
-import { defaultLimits, isLoopback, xtraceConfigSchema, type Limits, type XtraceConfig } from '../config.js';
+import { BoundedMap, loginError, num, SOLD_STATUSES, str, upper, withToken } from '../common.js';
+import { defaultLimits, xtraceConfigSchema, type Limits, type XtraceConfig } from '../config.js';
 import { TrackingError } from '../errors.js';
 import { HttpClient, type Logger } from '../http.js';
-import { deriveKi } from '../ki.js';
+import { cutKi, deriveKi } from '../ki.js';
 import { createTestSigner, type Signer } from '../signer.js';
 import { TokenManager, type IssuedToken } from '../token.js';
 import type {
@@ -39,44 +44,46 @@ export const XTRACE_PATHS = {
   json: '/public/api/v1/doc/storage/json/:id',
 };
 
+/** Token pair: `{accessToken, accessTokenType: "BEARER", accessTokenExpiresIn: "1800000", refreshToken}`. */
 const tokenAnswer = z.looseObject({
   accessToken: z.string().min(1),
+  accessTokenType: z.string().optional(),
+  accessTokenExpiresIn: z.union([z.string(), z.number()]).optional(),
   refreshToken: z.string().optional(),
-  expiresIn: z.union([z.string(), z.number()]).optional(),
-  refreshExpiresIn: z.union([z.string(), z.number()]).optional(),
 });
 
 const codeItem = z.looseObject({ code: z.string().optional() });
-const codesAnswer = z.union([
-  z.array(codeItem),
-  z.looseObject({ codes: z.array(codeItem) }),
-  z.looseObject({ results: z.array(z.unknown()) }),
-]);
+/** `public/codes`: a list of items (one per code the system knows). */
+const codesAnswer = z.union([z.array(codeItem), z.looseObject({ codes: z.array(codeItem) })]);
+/** `private/codes`: `{results: [{codeData, packageData, markingData, turnoverData, productData, codeHistory}]}`. */
+const privateAnswer = z.looseObject({ results: z.array(z.unknown()) });
 
-const docAnswer = z.looseObject({ documentId: z.union([z.string(), z.number()]).transform(String), status: z.string().optional() });
+const id = z.union([z.string().min(1), z.number()]).transform(String);
+/** Submit answer: `{documentId}`. */
+const docAnswer = z.looseObject({ documentId: id });
+/** `docs/:id`: `{documentId, originalDocId, documentNumber, type, productGroup, status, createDate}`. */
 const storedDoc = z.looseObject({
-  documentId: z.union([z.string(), z.number()]).transform(String).optional(),
-  id: z.union([z.string(), z.number()]).transform(String).optional(),
+  documentId: id,
+  originalDocId: z.string().nullable().optional(),
+  documentNumber: z.string().nullable().optional(),
   type: z.string().optional(),
+  productGroup: z.string().nullable().optional(),
   status: z.string(),
-  createdAt: z.string().optional(),
+  createDate: z.string().optional(),
 });
-const searchAnswer = z.union([
-  z.array(storedDoc),
-  z.looseObject({
-    items: z.array(storedDoc).optional(),
-    results: z.array(storedDoc).optional(),
-    cursor: z.string().nullable().optional(),
-    nextCursor: z.string().nullable().optional(),
-  }),
-]);
+/** `docs/search`: `{documentInfos: [{documentId, type, status, createDate}]}`; the cursor is the last documentId. */
+const searchAnswer = z.looseObject({ documentInfos: z.array(storedDoc) });
+/** `errors/:id`: `{documentErrors: [{propertyName, index, errorCode, errorTags}]}`. */
 const errorItem = z.looseObject({
   propertyName: z.string().nullable().optional(),
-  index: z.number().nullable().optional(),
-  errorCode: z.string().nullable().optional(),
-  message: z.string().nullable().optional(),
+  index: z.number().int().nullable().optional(),
+  errorCode: z.union([z.string(), z.number()]).nullable().optional(),
+  errorTags: z.unknown().optional(),
 });
-const errorsAnswer = z.union([z.array(errorItem), z.looseObject({ errors: z.array(errorItem) })]);
+const errorsAnswer = z.looseObject({ documentErrors: z.array(errorItem) });
+
+/** Codes per `errors/:id` page (`limit`, then `lastIndex`). */
+const ERRORS_PAGE = 1000;
 
 const STATE: Record<string, DocumentState> = {
   CREATED: 'created',
@@ -103,6 +110,7 @@ export class XtraceAdapter implements TrackingSystem {
   private readonly now: () => number;
   private readonly fullLimits: Limits;
   private privateAllowed: boolean;
+  private readonly facts: FactSettings;
   private readonly sent = new BoundedMap<string, SentDoc>(10_000);
   private readonly logger: Logger | undefined;
 
@@ -118,8 +126,13 @@ export class XtraceAdapter implements TrackingSystem {
       maxCodesPerDocument: this.fullLimits.maxCodesPerDocument,
       requestsPerMinute: this.fullLimits.requestsPerMinute,
     };
-    this.signer = signer === 'test' || (signer === undefined && isLoopback(this.cfg.baseUrl)) ? createTestSigner({ subject: this.cfg.sellerTin }) : (signer ?? null);
+    // Chosen explicitly (`signer`, or `testSigner: true`), never from the URL. None = no signature sent.
+    this.signer = signer === 'test' || (signer === undefined && this.cfg.testSigner) ? createTestSigner({ subject: this.cfg.sellerTin }) : (signer ?? null);
     this.privateAllowed = this.cfg.usePrivateCodes;
+    this.facts = {
+      notSellableExtended: new Set(this.cfg.notSellableExtendedStatuses.map((x) => x.toUpperCase())),
+      groupNames: this.cfg.productGroupNames,
+    };
     const headers: Record<string, string> = {};
     if (this.cfg.sendBusinessPlaceHeader && this.cfg.businessPlaceId !== undefined) headers['X-Business-Place-Id'] = String(this.cfg.businessPlaceId);
     this.http = new HttpClient({
@@ -146,14 +159,15 @@ export class XtraceAdapter implements TrackingSystem {
   // ---- auth -------------------------------------------------------------------------------
 
   private toIssued(a: z.infer<typeof tokenAnswer>): IssuedToken {
-    const ttl = num(a.expiresIn) ?? 1_800_000;
-    const rttl = num(a.refreshExpiresIn);
-    const t = this.now();
+    // `accessTokenExpiresIn` is milliseconds as a string ("1800000" = 30 min); no refresh lifetime is documented.
+    const ttl = num(a.accessTokenExpiresIn);
+    if (a.accessTokenType !== undefined && a.accessTokenType.toUpperCase() !== 'BEARER') {
+      this.logger?.warn({ accessTokenType: a.accessTokenType }, 'xtrace: unexpected accessTokenType; sending it as Bearer');
+    }
     return {
       value: a.accessToken,
-      expiresAt: t + ttl,
+      expiresAt: this.now() + (ttl !== null && ttl > 0 ? ttl : 1_800_000),
       ...(a.refreshToken ? { refreshToken: a.refreshToken } : {}),
-      ...(rttl !== null ? { refreshExpiresAt: t + rttl } : {}),
     };
   }
 
@@ -192,6 +206,13 @@ export class XtraceAdapter implements TrackingSystem {
 
   // ---- code info ----------------------------------------------------------------------------
 
+  /** The form `public/codes` accepts: the KI (no crypto tail), or the KM when `checkCodeForm: 'km'`. */
+  checkForm(code: ParseResult): string {
+    if (this.cfg.checkCodeForm === 'km') return code.km ?? code.ki ?? '';
+    return code.ki ?? (code.km ? cutKi(code.km) : '');
+  }
+
+  /** Statuses for `codes` (any form; a KM is cut to its KI unless `checkCodeForm: 'km'`), one per code, in order. */
   async checkCodes(codes: string[], opts: { signal?: AbortSignal } = {}): Promise<CodeStatus[]> {
     const out: CodeStatus[] = [];
     for (const part of chunk(codes, this.fullLimits.maxCodesPerCheck)) {
@@ -200,14 +221,19 @@ export class XtraceAdapter implements TrackingSystem {
     return out;
   }
 
+  private wireForm(code: string): string {
+    return this.cfg.checkCodeForm === 'km' ? code : deriveKi(code);
+  }
+
   private async checkChunk(codes: string[], signal?: AbortSignal): Promise<CodeStatus[]> {
     if (codes.length === 0) return [];
+    const wire = codes.map((c) => this.wireForm(c));
     if (this.privateAllowed) {
       const res = await this.authed((headers) =>
         this.http.request({
           method: 'POST',
           url: this.paths.privateCodes,
-          data: { codes },
+          data: { codes: wire },
           headers,
           idempotent: true,
           timeoutMs: this.cfg.checkTimeoutMs,
@@ -219,16 +245,16 @@ export class XtraceAdapter implements TrackingSystem {
         this.privateAllowed = false; // no MARKING-CODE.READ permission: use public from now on
         this.logger?.warn({}, 'tracking: cod/private/codes redirected (no MARKING-CODE.READ); using cod/public/codes');
       } else {
-        const parsed = z.looseObject({ results: z.array(z.unknown()) }).safeParse(res.data);
-        if (!parsed.success) throw new TrackingError('permanent', 'bad-answer', 'xtrace private codes: unexpected answer');
-        return matchAnswers(codes, parsed.data.results.map(normalisePrivate));
+        const parsed = privateAnswer.safeParse(res.data);
+        if (!parsed.success) throw new TrackingError('permanent', 'bad-answer', 'xtrace private codes: unexpected answer (no results)');
+        return matchAnswers(codes, parsed.data.results.map((r) => normalisePrivate(r, this.facts)));
       }
     }
     const call = (headers: Record<string, string>) =>
       this.http.request({
         method: 'POST',
         url: this.paths.publicCodes,
-        data: this.cfg.codesRequestShape === 'array' ? codes : { codes, addCodeHistory: false },
+        data: this.cfg.codesRequestShape === 'array' ? wire : { codes: wire },
         headers,
         idempotent: true,
         timeoutMs: this.cfg.checkTimeoutMs,
@@ -237,8 +263,8 @@ export class XtraceAdapter implements TrackingSystem {
       });
     const res = this.cfg.publicCodesAuth ? await this.authed(call) : await call({});
     const d = res.data;
-    const items: unknown[] = Array.isArray(d) ? d : 'codes' in d ? (d.codes as unknown[]) : (d.results as unknown[]);
-    return matchAnswers(codes, items.map(normalisePublic));
+    const items: unknown[] = Array.isArray(d) ? d : d.codes;
+    return matchAnswers(codes, items.map((r) => normalisePublic(r, this.facts)));
   }
 
   // ---- documents ----------------------------------------------------------------------------
@@ -284,10 +310,15 @@ export class XtraceAdapter implements TrackingSystem {
   }
 
   private async submit(doc: OutgoingDocument, kind: 'sale' | 'return'): Promise<{ documentId: string }> {
-    const signer = sendableSigner(doc, this.fullLimits.maxCodesPerDocument, 'xtrace', this.signer);
+    if (doc.items.length === 0) throw new TrackingError('permanent', 'empty-document', 'a document needs at least one code');
+    const max = this.fullLimits.maxCodesPerDocument;
+    if (doc.items.length > max) {
+      throw new TrackingError('permanent', 'document-too-large', `a document may carry at most ${max} codes (got ${doc.items.length}); split it`);
+    }
     const json = canonicalJson(this.documentBody(doc, kind));
-    const signature = await signer.signDetached(json);
-    const body = { documentBody: toBase64(json), signature };
+    // `signature`: "зарезервирован, не передается" — sent only when a signer is configured.
+    const body: { documentBody: string; signature?: string } = { documentBody: toBase64(json) };
+    if (this.signer) body.signature = await this.signer.signDetached(json);
     const res = await this.authed((headers) =>
       this.http.request({
         method: 'POST',
@@ -316,20 +347,32 @@ export class XtraceAdapter implements TrackingSystem {
     const sent = await this.sentDoc(documentId);
     const errors: DocumentInfo['errors'] = [];
     if (state === 'error' || state === 'partial') {
-      const er = await this.authed((headers) =>
-        this.http.request({ method: 'GET', url: this.path('errors', documentId), headers, idempotent: true, schema: errorsAnswer }),
-      );
-      const list = Array.isArray(er.data) ? er.data : er.data.errors;
-      for (const e of list) {
-        const idx = typeof e.index === 'number' ? e.index : null;
-        errors.push({
-          code: idx !== null ? (sent.codes[idx] ?? null) : null,
-          message: [e.errorCode, e.message].filter(Boolean).join(': ') || 'error',
-        });
+      for (const e of await this.documentErrors(documentId)) {
+        const idx = typeof e.index === 'number' && (!e.propertyName || e.propertyName === 'codes') ? e.index : null;
+        errors.push({ code: idx !== null ? (sent.codes[idx] ?? null) : null, message: errorMessage(e) });
       }
       if (errors.length === 0 && state === 'error') errors.push({ code: null, message: 'document rejected' });
     }
     return { documentId, reference: sent.reference, state, errors, raw: d };
+  }
+
+  /** Every `documentErrors` item, page by page (`limit`, then `lastIndex` of the last item). */
+  private async documentErrors(documentId: string): Promise<z.infer<typeof errorItem>[]> {
+    const all: z.infer<typeof errorItem>[] = [];
+    let lastIndex: number | null = null;
+    for (let page = 0; page < 100; page++) {
+      const params: Record<string, unknown> = { limit: ERRORS_PAGE };
+      if (lastIndex !== null) params.lastIndex = lastIndex;
+      const er = await this.authed((headers) =>
+        this.http.request({ method: 'GET', url: this.path('errors', documentId), params, headers, idempotent: true, schema: errorsAnswer }),
+      );
+      const list = er.data.documentErrors;
+      all.push(...list);
+      const last = list.at(-1)?.index;
+      if (list.length < ERRORS_PAGE || typeof last !== 'number' || last === lastIndex) break;
+      lastIndex = last;
+    }
+    return all;
   }
 
   /** Reference and codes of a document: from memory when we sent it, otherwise from `storage/json/:id`. */
@@ -356,25 +399,40 @@ export class XtraceAdapter implements TrackingSystem {
     return info;
   }
 
+  /**
+   * Documents with our reference in [from, to], through `docs/search` (`types` filter, UUID cursor =
+   * the last documentId of the previous page). "None found" is concluded only from a complete listing:
+   * a search that hits the page cap throws `transient / search-incomplete` ("still unknown").
+   */
   async findDocuments(reference: string, from: string, to: string): Promise<DocumentInfo[]> {
     const found: DocumentInfo[] = [];
+    const seen = new Set<string>();
+    const limit = this.cfg.searchPageSize;
     let cursor: string | null = null;
-    for (let page = 0; page < 100; page++) {
-      const params: Record<string, unknown> = { dateFrom: from, dateTo: to, limit: 100 };
+    for (let page = 0; ; page++) {
+      if (page >= this.cfg.searchMaxPages) {
+        throw new TrackingError(
+          'transient',
+          'search-incomplete',
+          `xtrace docs/search: more than ${this.cfg.searchMaxPages * limit} documents in ${from} – ${to}; the listing is incomplete, so absence is not known`,
+        );
+      }
+      const params: Record<string, unknown> = { dateFrom: from, dateTo: to, limit };
+      if (this.cfg.searchTypes.length > 0) params.types = this.cfg.searchTypes.join(',');
       if (cursor) params.cursor = cursor;
       const res = await this.authed((headers) =>
         this.http.request({ method: 'GET', url: this.paths.search, params, headers, idempotent: true, schema: searchAnswer }),
       );
-      const d = res.data;
-      const items = Array.isArray(d) ? d : (d.items ?? d.results ?? []);
+      const items = res.data.documentInfos;
       for (const item of items) {
-        const id = item.documentId ?? item.id;
-        if (!id) continue;
-        const sent = await this.sentDoc(id);
-        if (sent.reference === reference) found.push(await this.toInfo(id, item));
+        if (seen.has(item.documentId)) continue;
+        seen.add(item.documentId);
+        const sent = await this.sentDoc(item.documentId);
+        if (sent.reference === reference) found.push(await this.toInfo(item.documentId, item));
       }
-      cursor = Array.isArray(d) ? null : (d.nextCursor ?? d.cursor ?? null);
-      if (!cursor || items.length === 0) break;
+      const last = items.at(-1)?.documentId ?? null;
+      if (items.length < limit || last === null || last === cursor) break; // a short page is the last one
+      cursor = last;
     }
     return found;
   }
@@ -413,13 +471,20 @@ export class XtraceAdapter implements TrackingSystem {
   }
 }
 
-/** Pair answers with the asked codes: by position when the counts agree, otherwise by KI. */
+interface FactSettings {
+  /** `extendedStatus` values under which the code may not be sold. */
+  notSellableExtended: ReadonlySet<string>;
+  /** productGroupId → tanba's group name. */
+  groupNames: Record<string, string>;
+}
+
+/** Pair answers with the asked codes by KI. A code the system does not know is omitted from its answer. */
 function matchAnswers(asked: string[], answers: CodeStatus[]): CodeStatus[] {
   const byKi = new Map<string, CodeStatus>();
   for (const a of answers) if (a.ki) byKi.set(a.ki, a);
-  return asked.map((code, i) => {
+  return asked.map((code) => {
     const ki = deriveKi(code);
-    const hit = byKi.get(ki) ?? (answers.length === asked.length && !answers[i]?.ki ? answers[i] : undefined);
+    const hit = byKi.get(ki);
     if (!hit) return notFound(code, ki);
     return { ...hit, code, ki: hit.ki ?? ki };
   });
@@ -442,47 +507,104 @@ function notFound(code: string, ki: string | null): CodeStatus {
   };
 }
 
-export function normalisePublic(raw: unknown): CodeStatus {
-  const r = (raw ?? {}) as Record<string, unknown>;
-  const code = str(r.code) ?? '';
-  const status = upper(r.status);
-  const failed = str(r.errorCode) !== null;
-  const blocked = bool(r.isBlocked) ?? (upper(r.extendedStatus) === 'BLOCKED' ? true : null);
-  return {
-    code,
-    ki: code ? deriveKi(code) : null,
-    found: !failed && status !== null,
-    status,
-    ownerTin: str(r.ownerTin),
-    blocked,
-    sold: status ? SOLD_STATUSES.has(status) : null,
-    expiresAt: str(r.expirationDate),
-    mrp: num(r.mrp ?? r.maxRetailPrice),
-    minPrice: num(r.minPrice ?? r.smp),
-    productGroup: str(r.productGroup),
-    raw,
-  };
+function obj(v: unknown): Record<string, unknown> {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
-export function normalisePrivate(raw: unknown): CodeStatus {
-  const r = (raw ?? {}) as Record<string, Record<string, unknown> | undefined>;
-  const codeData = r.codeData ?? {};
-  const owner = (r.turnoverData?.ownerInfo ?? {}) as Record<string, unknown>;
-  const product = r.productData ?? {};
-  const code = str(codeData.code) ?? '';
-  const status = upper(codeData.status);
+function int(v: unknown): number | null {
+  const n = num(v);
+  return n !== null && Number.isInteger(n) ? n : null;
+}
+
+/**
+ * Facts common to both answers. `realizable`: the code is INTRODUCED and its extendedStatus does not
+ * hold it back; `sold`: THE sold statuses (common.ts), or a sale/withdrawal date not followed by a return.
+ */
+function facts(status: string | null, extendedStatus: string | null, soldAt: string | null, returnedAt: string | null, f: FactSettings) {
+  const returnedSince = soldAt !== null && returnedAt !== null && Date.parse(returnedAt) >= Date.parse(soldAt);
+  // A sale date (receipt forwarded by the OFD) not followed by a return is a sale, whatever the status says yet.
+  const soldByDate = soldAt !== null && !returnedSince;
+  const sold = status === null ? null : SOLD_STATUSES.has(status) || soldByDate;
+  const realizable = status === null ? null : !sold && status === 'INTRODUCED' && !(extendedStatus !== null && f.notSellableExtended.has(extendedStatus));
+  return { sold, realizable };
+}
+
+/**
+ * A `public/codes` item: code, template, isHadExtendedCode, productId, productGroupId (integer),
+ * categoryId, packageType, status, extendedStatus, emissionDate, issueDate, issuerShortInfo{issuerTin,
+ * issuerName}, productionDate, expirationDate, productSeries, gtin. No owner, block flag or prices.
+ */
+export function normalisePublic(raw: unknown, f: FactSettings = DEFAULT_FACTS): CodeStatus {
+  const r = obj(raw);
+  const code = str(r.code) ?? '';
+  const status = upper(r.status);
+  const extendedStatus = upper(r.extendedStatus);
+  const groupId = int(r.productGroupId);
+  const { sold, realizable } = facts(status, extendedStatus, null, null, f);
   return {
     code,
     ki: code ? deriveKi(code) : null,
     found: status !== null,
     status,
-    ownerTin: str(owner.ownerTin),
-    blocked: bool(codeData.isBlocked),
-    sold: status ? SOLD_STATUSES.has(status) : null,
-    expiresAt: str(product.expirationDate),
-    mrp: num(product.mrp ?? product.maxRetailPrice),
-    minPrice: num(product.minPrice),
-    productGroup: str(product.productGroup),
+    ownerTin: null, // issuerShortInfo is the issuer, not the owner
+    blocked: null, // not in the answer
+    sold,
+    expiresAt: str(r.expirationDate),
+    mrp: null,
+    minPrice: null,
+    productGroup: groupId !== null ? (f.groupNames[String(groupId)] ?? null) : null,
     raw,
+    realizable,
+    extendedStatus,
+    productGroupId: groupId,
+    issuerTin: str(obj(r.issuerShortInfo).issuerTin),
   };
+}
+
+/**
+ * A `private/codes` result: codeData{code, status, extendedStatus}, markingData{issuerInfo, receiptDate
+ * (sale date), …}, turnoverData{ownerInfo{ownerTin}, withdrawalDate, returnDate, …}, productData{gtin,
+ * productGroupId, expirationDate, …}.
+ */
+export function normalisePrivate(raw: unknown, f: FactSettings = DEFAULT_FACTS): CodeStatus {
+  const r = obj(raw);
+  const codeData = obj(r.codeData);
+  const marking = obj(r.markingData);
+  const turnover = obj(r.turnoverData);
+  const product = obj(r.productData);
+  const code = str(codeData.code) ?? '';
+  const status = upper(codeData.status);
+  const extendedStatus = upper(codeData.extendedStatus);
+  const soldAt = str(marking.receiptDate) ?? str(turnover.withdrawalDate);
+  const groupId = int(product.productGroupId);
+  const { sold, realizable } = facts(status, extendedStatus, soldAt, str(turnover.returnDate), f);
+  return {
+    code,
+    ki: code ? deriveKi(code) : null,
+    found: status !== null,
+    status,
+    ownerTin: str(obj(turnover.ownerInfo).ownerTin),
+    blocked: null,
+    sold,
+    expiresAt: str(product.expirationDate),
+    mrp: null,
+    minPrice: null,
+    productGroup: groupId !== null ? (f.groupNames[String(groupId)] ?? null) : null,
+    raw,
+    realizable,
+    extendedStatus,
+    productGroupId: groupId,
+    issuerTin: str(obj(marking.issuerInfo).issuerTin),
+    soldAt,
+  };
+}
+
+const DEFAULT_FACTS: FactSettings = { notSellableExtended: new Set(['WAIT_SHIPMENT', 'CUSTOMS_CONTROL']), groupNames: {} };
+
+/** `errorCode` plus the `errorTags` it came with, e.g. `code-blocked {"gtin":"…"}`. */
+function errorMessage(e: z.infer<typeof errorItem>): string {
+  const code = e.errorCode !== null && e.errorCode !== undefined && String(e.errorCode).trim() ? String(e.errorCode) : null;
+  const tags = e.errorTags && typeof e.errorTags === 'object' && Object.keys(e.errorTags).length > 0 ? JSON.stringify(e.errorTags) : null;
+  const where = e.propertyName && e.propertyName !== 'codes' ? `${e.propertyName}: ` : '';
+  return `${where}${[code, tags].filter(Boolean).join(' ') || 'error'}`;
 }

@@ -21,7 +21,7 @@ const emu = await createWebkassaEmulator({ cashboxes: 4 });
 const tmp = tempDir('tanba-chain-');
 const children: ChildProcess[] = [];
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
+  for (const c of children) killGroup(c, 'SIGKILL');
   await emu.close();
   await cluster.stop();
   tmp.cleanup();
@@ -30,9 +30,18 @@ afterAll(async () => {
 const REGISTERS = [1, 2, 3, 4].map((i) => ({ id: `store7-till${i}`, cashbox: `SWK0000000${i}` }));
 const fiscalBase = { channel: 'webkassa' as const, url: emu.url, apiKey: 'WKD-demo', login: 'demo@webkassa.kz', password: 'demo', timeoutMs: 2000 };
 
+function killGroup(p: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (p.pid) process.kill(-p.pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
 function startRelay(configFile: string): Promise<ChildProcess> {
   const tsx = join(process.cwd(), 'node_modules/.bin/tsx');
-  const p = spawn(tsx, ['src/cli/main.ts', 'relay', '--config', configFile, '--db', cluster.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: tsx runs the program in a child, and a SIGKILL must reach that child too.
+  const p = spawn(tsx, ['src/cli/main.ts', 'relay', '--config', configFile, '--db', cluster.url], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   children.push(p);
   return new Promise((resolve, reject) => {
     let out = '';
@@ -81,7 +90,7 @@ describe('a chain on one PostgreSQL store', () => {
             acked.get(r.id)!.push(id);
             if (++total === 20 && !killed) {
               killed = true;
-              relay.kill('SIGKILL');
+              killGroup(relay, 'SIGKILL');
               relay = await startRelay(configFile);
             }
           }
@@ -106,7 +115,7 @@ describe('a chain on one PostgreSQL store', () => {
       const d = await agents[1].check(markCode(5000));
       expect(d.reasons.map((x) => x.code)).toContain('sold-here');
     } finally {
-      relay.kill('SIGTERM');
+      killGroup(relay, 'SIGTERM');
       for (const a of agents) await a.close();
     }
   }, 120_000);

@@ -90,6 +90,16 @@ export function outboxContract(name: string, make: (clock: ContractClock) => Pro
       expect(v.fiscal?.fiscalSign).toBe('B');
     });
 
+    it('refuses the "sending" mark once the lease has lapsed: nothing may be sent on it', async () => {
+      const { o, clock } = await fresh();
+      await o.append(saleRecord('l-1'), 'x');
+      const [c] = await o.claim('w1', null, 1, 1000);
+      clock.advance(1001);
+      await expect(o.markSending(c, true)).rejects.toMatchObject({ code: 'lease-lost' });
+      const [again] = await o.claim('w2', null, 1, 60_000);
+      expect(again.delivery).toMatchObject({ id: 'l-1', state: 'queued' });
+    });
+
     it('a return waits for its sale, then carries the sale result as its basis', async () => {
       const { o } = await fresh();
       await o.append(saleRecord('s-9', { registerId: 'till-2' }), 'x');

@@ -22,7 +22,7 @@ afterAll(async () => {
   await cluster.stop();
 });
 
-outboxContract('postgres', (clock) => openPostgresOutbox({ url: cluster.url, schema: cluster.newSchema('c'), poolSize: 4, testClock: clock.now }));
+outboxContract('postgres', (clock) => openPostgresOutbox({ url: cluster.url, schema: cluster.newSchema('c'), poolSize: 4, testClock: clock.now, takeoverGraceMs: 0 }));
 
 const fiscal = (id: string, extra: Partial<FiscalResult> = {}): FiscalResult => ({
   channel: 'test',
@@ -145,9 +145,15 @@ describe('postgres outbox: many processes, one queue', () => {
   it('a worker whose lease lapsed (database clock) is fenced off: lease-lost on every transition, while the taker succeeds', async () => {
     const {
       stores: [a, b],
-    } = await processes(2);
-    await a.append(saleRecord('lapse-1'), 'x');
-    const [mine] = await a.claim('w-a', null, 1, 1); // a 1 ms lease: lapsed by the next statement
+    } = await processes(2, { takeoverGraceMs: 0 });
+    await a.append(saleRecord('lapse-0'), 'x');
+    // A lease that lapsed before the request left: the "sending" mark is refused, nothing is sent.
+    const [late] = await a.claim('w-a', null, 1, 1);
+    await expect(a.markSending(late, true)).rejects.toMatchObject({ code: 'lease-lost' });
+    const [again] = await a.claim('w-a', null, 1, 60_000);
+    await a.transition(again, { state: 'fiscalised', delayMs: null, result: fiscal('lapse-0') });
+    await a.append(saleRecord('lapse-1', { n: 2 }), 'x');
+    const [mine] = await a.claim('w-a', null, 1, 300); // lapses while "sending"
     expect(mine.delivery.id).toBe('lapse-1');
     await a.markSending(mine, true);
     let theirs: Claimed | undefined;

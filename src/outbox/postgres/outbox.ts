@@ -65,6 +65,11 @@ export interface PostgresOutboxOptions {
   password?: string;
   /** PG schema holding the tables; created and migrated on open. Default `tanba`. */
   schema?: string;
+  /**
+   * A `sending` receipt whose worker's lease lapsed is taken over (and reconciled) only this long
+   * after the lease ended, so a slow but live worker's request is over first. Default 5000 ms.
+   */
+  takeoverGraceMs?: number;
   /** Connections in this process's pool. Default 10. */
   poolSize?: number;
   /** How long to wait for a connection. Default 10000 ms. */
@@ -180,7 +185,8 @@ function leaseLost(c: Claimed): StoreError {
 }
 
 /** SQL text of one store, with its schema name baked in. */
-function statements(s: string) {
+function statements(s: string, takeoverGraceMs: number) {
+  const grace = `(${Math.max(0, Math.floor(takeoverGraceMs))} * interval '1 millisecond')`;
   const D = `${s}.deliveries`;
   const R = `${s}.receipts`;
   const cols = `d.seq, d.register_id, d.channel, d.state, d.idem_key, d.attempts, d.claims, d.result, d.is_offline, d.next_attempt_at, d.first_sent_at,
@@ -206,7 +212,8 @@ function statements(s: string) {
     CROSS JOIN LATERAL (
       SELECT CASE
         WHEN h.type = 'return' AND h.sale_id IS NOT NULL AND s.state IS NOT NULL AND s.state NOT IN ('fiscalised','rejected','recorded') THEN NULL
-        WHEN h.state = 'sending' THEN GREATEST(COALESCE(h.lease_until, ${NOW}), l.until)
+        -- A lapsed send is taken over only after a grace: a slow but live worker may still be finishing it.
+        WHEN h.state = 'sending' THEN GREATEST(COALESCE(h.lease_until, ${NOW}) + ${grace}, l.until)
         ELSE GREATEST(COALESCE(h.next_attempt_at, ${NOW}), h.lease_until, l.until)
       END AS due_at
       FROM (SELECT max(x.lease_until) AS until FROM ${D} x
@@ -257,7 +264,7 @@ function statements(s: string) {
     markSending: `
       WITH u AS (
         UPDATE ${D} SET state = 'sending', updated_at = ${NOW}, first_sent_at = COALESCE(first_sent_at, ${NOW}), last_sent_at = ${NOW}, prepared = $5::jsonb
-        WHERE seq = $2 AND lease_worker = $3 AND lease_token = $4 RETURNING *)
+        WHERE seq = $2 AND lease_worker = $3 AND lease_token = $4 AND lease_until > ${NOW} RETURNING *)
       SELECT ${cols.replace(/\bd\./g, 'u.')}, r.id, r.type, r.sale_id, r.created_at FROM u JOIN ${R} r ON r.seq = u.seq`,
     transition: `
       WITH u AS (
@@ -266,7 +273,7 @@ function statements(s: string) {
           result = COALESCE($7::jsonb, result), is_offline = COALESCE($8::boolean, is_offline), reasons = COALESCE($9::jsonb, reasons),
           last_error = CASE WHEN $10::boolean THEN $11::text ELSE last_error END, dead = COALESCE($12::boolean, dead), attempts = attempts + $13::integer,
           lease_worker = NULL, lease_until = NULL, updated_at = ${NOW}
-        WHERE seq = $2 AND lease_worker = $3 AND lease_token = $4 RETURNING *),
+        WHERE seq = $2 AND lease_worker = $3 AND lease_token = $4 AND lease_until > ${NOW} RETURNING *),
       erased AS (DELETE FROM ${s}.contacts c USING u WHERE c.seq = u.seq AND u.state = 'fiscalised')
       SELECT ${cols.replace(/\bd\./g, 'u.')}, r.id, r.type, r.sale_id, r.created_at FROM u JOIN ${R} r ON r.seq = u.seq`,
     release: `UPDATE ${D} SET lease_worker = NULL, lease_until = NULL WHERE seq = $1 AND lease_worker = $2 AND lease_token = $3`,
@@ -334,7 +341,7 @@ export class PostgresOutbox implements Outbox {
     this.pool = pool;
     this.target = target;
     this.schema = schema;
-    this.sql = statements(quoteSchema(schema));
+    this.sql = statements(quoteSchema(schema), opts.takeoverGraceMs ?? 5000);
     this.testClock = opts.testClock ?? null;
   }
 

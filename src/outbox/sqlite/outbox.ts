@@ -239,7 +239,7 @@ export class SqliteOutbox implements Outbox {
       ),
       setSending: db.prepare(
         `UPDATE deliveries SET state = 'sending', updated_at = @now, first_sent_at = COALESCE(first_sent_at, @now), last_sent_at = @now, prepared = @prepared
-         WHERE seq = @seq AND lease_worker = @worker AND lease_token = @token`,
+         WHERE seq = @seq AND lease_worker = @worker AND lease_token = @token AND lease_until > @now`,
       ),
       transition: db.prepare(
         `UPDATE deliveries SET state = @state, next_attempt_at = @next, result = COALESCE(@result, result), is_offline = COALESCE(@is_offline, is_offline),

@@ -8,5 +8,7 @@ export default defineConfig({
     // Two-core machines: keep parallelism modest so pty and HTTP tests stay deterministic.
     maxWorkers: 2,
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // Missing system tools (socat, Chromium, PostgreSQL) fail the run once, up front, saying what to install.
+    globalSetup: ['./test/support/global-setup.ts'],
   },
 });

@@ -11,14 +11,15 @@
  *   TANBA_FISCAL_LOGIN=… TANBA_FISCAL_PASSWORD=… TANBA_FISCAL_CASHBOX=SWK… \
  *   SCANNER=/dev/ttyACM0 npx tsx examples/node-pos.ts      # real systems and a USB-COM scanner
  *
- * In your project, import from 'tanba' instead of '../src/index.js'.
+ * In your project, import from 'tanba' instead of '../src/index.js', and from 'tanba/emulator'
+ * instead of '../src/entry/emulator.js'.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEmulator, openSerialScanner, openTerminal, type Decision, type SaleLineInput, type SaleView, type Scanner } from '../src/index.js';
-import { createWebkassaEmulator } from '../src/emulator/webkassa/index.js';
+import { openSerialScanner, openTerminal, type Decision, type SaleLineInput, type SaleView, type Scanner } from '../src/index.js';
+import { createEmulator, createWebkassaEmulator } from '../src/entry/emulator.js';
 
 const GS = '\x1d';
 // Two codes of bottled water (01 GTIN 21 serial GS 93 key), as a scanner reads them.

@@ -153,11 +153,11 @@ describe('postgres outbox: many processes, one queue', () => {
     const [again] = await a.claim('w-a', null, 1, 60_000);
     await a.transition(again, { state: 'fiscalised', delayMs: null, result: fiscal('lapse-0') });
     await a.append(saleRecord('lapse-1', { n: 2 }), 'x');
-    const [mine] = await a.claim('w-a', null, 1, 300); // lapses while "sending"
+    const [mine] = await a.claim('w-a', null, 1, 1500); // lapses while "sending"
     expect(mine.delivery.id).toBe('lapse-1');
     await a.markSending(mine, true);
     let theirs: Claimed | undefined;
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 20_000;
     while (!theirs && Date.now() < deadline) [theirs] = await b.claim('w-b', null, 1, 60_000);
     expect(theirs?.delivery).toMatchObject({ id: 'lapse-1', state: 'unknown', claims: 2 });
     expect(theirs!.lease.token).toBeGreaterThan(mine.lease.token);

@@ -359,13 +359,13 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const elapsedMs = Date.now() - t0;
     out('');
     out(`Done in ${(elapsedMs / 1000).toFixed(1)} s. To try it by hand (in a checkout; \`npm run tanba -- …\` is the same command):`);
-    out('  1. `npx tsx src/cli/main.ts emulator --system tracking webkassa --port 7316` — prints the two URLs (webkassa on a free port)');
+    out('  1. `npx tanba emulator --system tracking webkassa --port 7316` — prints the two URLs (webkassa on a free port)');
     out('  2. save as tanba.json, with the webkassa URL from step 1:');
     out('     {"tracking": {"url": "http://127.0.0.1:7316", "login": "demo"},');
     out('      "fiscal": {"channel": "webkassa", "url": "<webkassa URL>", "login": "demo@webkassa.kz"},');
     out('      "registers": [{"id": "till-1", "fiscal": {"cashbox": "SWK00000001"}}]}');
     out('  3. with the secrets in the environment, not in the file:');
-    out('     `TANBA_TRACKING_PASSWORD=demo TANBA_FISCAL_API_KEY=WKD-demo TANBA_FISCAL_PASSWORD=demo npx tsx src/cli/main.ts agent --config tanba.json`');
+    out('     `TANBA_TRACKING_PASSWORD=demo TANBA_FISCAL_API_KEY=WKD-demo TANBA_FISCAL_PASSWORD=demo npx tanba agent --config tanba.json`');
     out('     then open http://127.0.0.1:7315/');
     out('     and POST receipts to http://127.0.0.1:7315/v1/sales?wait=7000 (see README, "The store agent", and examples/).');
     const finalViews = await Promise.all(recorded.map(async (id) => (await api.sale(id).catch(() => null)) ?? views.get(id) ?? null));

@@ -58,8 +58,8 @@ describe('tanba demo', () => {
     expect(o).toMatch(/no double receipt ✔/);
     expect(o).toMatch(/ReturnBasisDetails\.CheckNumber \d+ ✔/);
     // The hint names commands that exist in a checkout.
-    expect(o).toContain('npx tsx src/cli/main.ts emulator --system tracking webkassa');
-    expect(o).toContain('npx tsx src/cli/main.ts agent --config tanba.json');
+    expect(o).toContain('npx tanba emulator --system tracking webkassa');
+    expect(o).toContain('npx tanba agent --config tanba.json');
     expect(o).toContain('TANBA_FISCAL_PASSWORD=demo');
   }, 60_000);
 

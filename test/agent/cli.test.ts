@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prng, waterCode } from '../../src/agent/demo-codes.js';
@@ -49,7 +50,9 @@ function run(args: string[], opts: { cwd: string; env?: Record<string, string>; 
 /** Starts `tanba agent …` and resolves once it printed its address. */
 function startAgentProcess(args: string[], cwd: string, env: Record<string, string> = { TANBA_TRACKING_LOGIN: 'demo', TANBA_TRACKING_PASSWORD: 'demo' }): Promise<{ proc: ChildProcess; url: string; out: () => string; exit: Promise<number | null> }> {
   return new Promise((res, rej) => {
-    const proc = spawn(tsx, [main, 'agent', ...args], { cwd, env: { ...process.env, TANBA_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // node with tsx's loader, not the tsx CLI: the CLI relays SIGTERM and SIGKILLs a child that does not
+    // acknowledge it within 30 ms — on a busy machine that, not the agent, decides the exit code.
+    const proc = spawn(process.execPath, ['--import', pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href, main, 'agent', ...args], { cwd, env: { ...process.env, TANBA_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const exit = new Promise<number | null>((r) => proc.on('close', (c) => r(c)));

@@ -15,7 +15,7 @@
  * instead of '../src/entry/emulator.js'.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSerialScanner, openTerminal, type Decision, type SaleLineInput, type SaleView, type Scanner } from '../src/index.js';
@@ -89,6 +89,8 @@ async function main(): Promise<void> {
     for (const sc of scanners) await sc.close();
     await webkassa?.close();
     await tracking?.close();
+    // A throw-away receipt store when none was given (a real till keeps its file).
+    if (!env.TANBA_DB_DIR) rmSync(dbDir, { recursive: true, force: true });
   }
 }
 

@@ -4,7 +4,7 @@
  * registers in parallel, bounded attempts per claim, Retry-After honoured once, and findByKey
  * before any resend. The real channels and emulators are exercised in test/terminal/.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { FiscalError, type FiscalChannel } from '../../src/fiscal/types.js';
 import type { SaleView } from '../../src/outbox/ports.js';
 import { openSqliteOutbox, type SqliteOutbox } from '../../src/outbox/sqlite/outbox.js';
@@ -14,6 +14,7 @@ import { tempDir } from './helpers.js';
 import { saleRecord } from '../support/receipts.js';
 
 const tmp = tempDir('tanba-relay-');
+afterAll(() => tmp.cleanup());
 let n = 0;
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -60,7 +60,7 @@ describe('installing under Node 20', () => {
 });
 
 describe('the README on installing', () => {
-  const section = /### Install\n([\s\S]*?)\n## /.exec(README)?.[1] ?? '';
+  const section = /### Install[^\n]*\n([\s\S]*?)\n## /.exec(README)?.[1] ?? '';
 
   it('has an Install section that says better-sqlite3 may compile and what that needs', () => {
     expect(section).not.toBe('');

@@ -8,7 +8,7 @@
  */
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { TEST_SIGNER_SECRET } from '../tracking/signer.js';
+import { DEFAULT_TEST_SIGNER_SECRET } from './test-signature.js';
 import { registerTrueApi } from './routes-true-api.js';
 import { registerXtrace } from './routes-xtrace.js';
 import { faultsSchema, seedBodySchema, type Faults, type SeedCode } from './schemas.js';
@@ -94,7 +94,7 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
   });
   if (opts.codes) state.seed(opts.codes);
   if (opts.faults) state.faults = faultsSchema.parse(opts.faults);
-  const signerSecret = opts.signerSecret ?? TEST_SIGNER_SECRET;
+  const signerSecret = opts.signerSecret ?? DEFAULT_TEST_SIGNER_SECRET;
   let url = '';
 
   const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 40 * 1024 * 1024, forceCloseConnections: true });

@@ -1,9 +1,8 @@
 /** True API-family routes (RU Честный ЗНАК / legacy KZ ISMET) as the adapter uses them. */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { deriveKi } from '../tracking/ki.js';
-import { verifyTestSignature } from '../tracking/signer.js';
-import { SOLD, type CodeRecord, type EmDocument, type EmulatorState } from './state.js';
+import { checkTestSignature } from './test-signature.js';
+import { kiOf, SOLD, type CodeRecord, type EmDocument, type EmulatorState } from './state.js';
 
 export interface TrueApiRouteOptions {
   maxCodesPerInfo: number;
@@ -47,7 +46,7 @@ export function registerTrueApi(app: FastifyInstance, state: EmulatorState, o: T
       const ch = state.challenges.get(b.uuid);
       state.challenges.delete(b.uuid);
       if (!ch || ch.expiresAt < state.now()) return reply.code(400).send({ error_message: 'unknown or expired uuid' });
-      const v = verifyTestSignature(b.data, ch.data, o.signerSecret);
+      const v = checkTestSignature(b.data, ch.data, o.signerSecret);
       if (!v.ok) return reply.code(403).send({ error_message: `bad signature: ${v.reason}` });
       state.stats.signIns++;
       return { token: state.issueToken('true-api', 'access', { login: v.subject, permissions: [] }).value };
@@ -118,12 +117,12 @@ export function registerTrueApi(app: FastifyInstance, state: EmulatorState, o: T
     } catch {
       return reply.code(400).send({ error_message: 'product_document is not base64 JSON' });
     }
-    const v = verifyTestSignature(b.signature, text, o.signerSecret);
+    const v = checkTestSignature(b.signature, text, o.signerSecret);
     if (!v.ok) return reply.code(400).send({ error_message: `invalid signature: ${v.reason}` });
     const items = b.type === 'LK_RECEIPT' ? body.products : body.products_list;
     if (!Array.isArray(items) || items.length === 0) return reply.code(400).send({ error_message: 'the document has no products' });
     if (items.length > o.maxCodesPerDocument) return reply.code(400).send({ error_message: `at most ${o.maxCodesPerDocument} codes per document` });
-    const kis = items.map((p) => deriveKi(String((p as { cis?: unknown; ki?: unknown })?.cis ?? (p as { ki?: unknown })?.ki ?? '')));
+    const kis = items.map((p) => kiOf(String((p as { cis?: unknown; ki?: unknown })?.cis ?? (p as { ki?: unknown })?.ki ?? '')));
     const sale = b.type === 'LK_RECEIPT';
     const ref = sale ? body.document_number : body.primary_document_number;
     const seller = sale ? body.inn : body.trade_participant_inn;

@@ -18,6 +18,7 @@
  * Besides the FiscalChannel contract, `validateMarkingCode` runs the driver's own pre-sale check of a code
  * (validation.ts) for stores without a ТС ПИоТ service of their own.
  */
+import { problemOf as sharedProblemOf } from '../problems.js';
 import { randomUUID } from 'node:crypto';
 import { FiscalError, type ChannelHealth, type ChannelIntakeProblem, type ChannelProblem, type FiscalChannel } from '../types.js';
 import type { FiscalReceipt, FiscalResult, MarkCode } from '../../sale/types.js';
@@ -474,22 +475,13 @@ function readDevice(r: TaskResult | undefined, problems: ChannelProblem[]): bool
 
 /** A failure → a problem for status and `tanba doctor`. */
 function problemOf(e: unknown): ChannelProblem {
-  if (!(e instanceof FiscalError)) return { code: 'fiscal-error', message: e instanceof Error ? e.message : String(e) };
-  const c = e.details.channelCode;
-  if (c === LIBFPTR.SHIFT_EXPIRED || c === LIBFPTR.FN_SHIFT_EXPIRED) return { code: 'shift-expired', message: e.message };
-  if (c === LIBFPTR.NO_PAPER) return { code: 'no-paper', message: e.message };
-  if (c === LIBFPTR.COVER_OPENED) return { code: 'cover-open', message: e.message };
-  if (c === LIBFPTR.FN_TIMEOUT) return { code: 'fiscal-blocked-30d', message: e.message };
-  if (c === LIBFPTR.NO_CONNECTION || c === LIBFPTR.CONNECTION_DISABLED) return { code: 'fiscal-unreachable', message: `the ATOL web server cannot reach the cash register: ${e.message}` };
-  switch (e.kind) {
-    case 'auth':
-      return { code: 'fiscal-auth', message: e.message };
-    case 'blocked':
-      return { code: 'fiscal-blocked', message: e.message };
-    case 'transient':
-    case 'unknown-result':
-      return { code: 'fiscal-unreachable', message: e.message };
-    default:
-      return { code: 'fiscal-error', message: e.message };
-  }
+  return sharedProblemOf(e, (f) => {
+    const c = f.details.channelCode;
+    if (c === LIBFPTR.SHIFT_EXPIRED || c === LIBFPTR.FN_SHIFT_EXPIRED) return { code: 'shift-expired', message: f.message };
+    if (c === LIBFPTR.NO_PAPER) return { code: 'no-paper', message: f.message };
+    if (c === LIBFPTR.COVER_OPENED) return { code: 'cover-open', message: f.message };
+    if (c === LIBFPTR.FN_TIMEOUT) return { code: 'fiscal-blocked-30d', message: f.message };
+    if (c === LIBFPTR.NO_CONNECTION || c === LIBFPTR.CONNECTION_DISABLED) return { code: 'fiscal-unreachable', message: `the ATOL web server cannot reach the cash register: ${f.message}` };
+    return null;
+  });
 }

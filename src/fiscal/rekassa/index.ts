@@ -12,6 +12,7 @@
  * OPEN_SHIFT_TIMEOUT_EXPIRED: `POST /api/crs/{id}/shifts/close` (the emulator's path; the real close-shift
  * call is not in the reference [I]), then the ticket again once. All calls of one instance run one at a time.
  */
+import { problemOf as sharedProblemOf } from '../problems.js';
 import { FiscalError, type ChannelHealth, type ChannelProblem, type FiscalChannel } from '../types.js';
 import type { FiscalReceipt, FiscalResult } from '../../sale/types.js';
 import { SerialQueue, silentLogger, type FiscalLogger, type RawAnswer } from '../http.js';
@@ -246,19 +247,11 @@ function isoOf(v: unknown): string | null {
   return Number.isFinite(t) ? new Date(t).toISOString() : null;
 }
 
+/** A failure → a problem for status and `tanba doctor`. */
 function problemOf(e: unknown): ChannelProblem {
-  if (!(e instanceof FiscalError)) return { code: 'fiscal-error', message: e instanceof Error ? e.message : String(e) };
-  if (e.code === 'rekassa-15') return { code: 'fiscal-blocked-72h', message: e.message };
-  if (e.code === 'rekassa-11') return { code: 'shift-expired', message: e.message };
-  switch (e.kind) {
-    case 'auth':
-      return { code: 'fiscal-auth', message: e.message };
-    case 'blocked':
-      return { code: 'fiscal-blocked', message: e.message };
-    case 'transient':
-    case 'unknown-result':
-      return { code: 'fiscal-unreachable', message: e.message };
-    default:
-      return { code: 'fiscal-error', message: e.message };
-  }
+  return sharedProblemOf(e, (f) => {
+    if (f.code === 'rekassa-15') return { code: 'fiscal-blocked-72h', message: f.message };
+    if (f.code === 'rekassa-11') return { code: 'shift-expired', message: f.message };
+    return null;
+  });
 }

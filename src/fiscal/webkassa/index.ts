@@ -9,6 +9,7 @@
  * All calls of one channel instance (sell, refund, findByKey, health, and their Authorize/ZReport steps) run
  * one at a time through a serial queue: Webkassa forbids parallel requests on one cashbox (error 9).
  */
+import { problemOf as sharedProblemOf } from '../problems.js';
 import { FiscalError, type ChannelHealth, type ChannelProblem, type FiscalChannel } from '../types.js';
 import type { FiscalReceipt, FiscalResult } from '../../sale/types.js';
 import { SerialQueue, silentLogger, type FiscalLogger } from '../http.js';
@@ -257,19 +258,10 @@ function dateOf(s: string | null | undefined): number | null {
 
 /** A failure → a problem for status and `tanba doctor`. */
 function problemOf(e: unknown): ChannelProblem {
-  if (!(e instanceof FiscalError)) return { code: 'fiscal-error', message: e instanceof Error ? e.message : String(e) };
-  if (e.code === 'webkassa-18') return { code: 'fiscal-blocked-72h', message: e.message };
-  if (e.code === 'webkassa-11') return { code: 'shift-expired', message: e.message };
-  if (e.code === 'webkassa-10') return { code: 'license-expired', message: e.message };
-  switch (e.kind) {
-    case 'auth':
-      return { code: 'fiscal-auth', message: e.message };
-    case 'blocked':
-      return { code: 'fiscal-blocked', message: e.message };
-    case 'transient':
-    case 'unknown-result':
-      return { code: 'fiscal-unreachable', message: e.message };
-    default:
-      return { code: 'fiscal-error', message: e.message };
-  }
+  return sharedProblemOf(e, (f) => {
+    if (f.code === 'webkassa-18') return { code: 'fiscal-blocked-72h', message: f.message };
+    if (f.code === 'webkassa-11') return { code: 'shift-expired', message: f.message };
+    if (f.code === 'webkassa-10') return { code: 'license-expired', message: f.message };
+    return null;
+  });
 }

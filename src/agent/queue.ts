@@ -80,7 +80,7 @@ export async function listQueue(dbPath: string, opts: { limit?: number; all?: bo
 export async function showRecord(dbPath: string, id: string): Promise<QueueDetail | null> {
   const store = openReadOnly(dbPath);
   try {
-    const row = (await store.list({ which: 'all', limit: 1_000_000 })).find((r) => r.id === id);
+    const row = await store.listed(id);
     if (!row) return null;
     return { ...toRow(row), saleId: row.saleId ?? null, updatedAt: row.updatedAt, reasons: row.reasons, fiscal: row.fiscal, receipt: await store.receipt(id) };
   } finally {

@@ -126,6 +126,11 @@ function toView(r: Row): SaleView {
   return v;
 }
 
+function toListed(r: Row): ListedReceipt {
+  const body = JSON.parse(r.body) as FiscalReceipt;
+  return { ...toView(r), lastError: r.last_error, total: body.total, lines: body.lines.length, codes: body.lines.reduce((a, l) => a + l.codes.length, 0) };
+}
+
 function toDelivery(r: Row): Delivery {
   return {
     seq: r.seq,
@@ -589,10 +594,15 @@ export class SqliteOutbox implements Outbox {
     return this.run('listing receipts', () => {
       const stmt = opts.which === 'dead' ? this.st.dead : opts.which === 'all' ? this.st.listAll : this.st.listOpen;
       const rows = (stmt.all(opts.registerId ? 1_000_000 : opts.limit) as Row[]).filter((r) => !opts.registerId || r.register_id === opts.registerId).slice(0, opts.limit);
-      return rows.map((r) => {
-        const body = JSON.parse(r.body) as FiscalReceipt;
-        return { ...toView(r), lastError: r.last_error, total: body.total, lines: body.lines.length, codes: body.lines.reduce((a, l) => a + l.codes.length, 0) };
-      });
+      return rows.map(toListed);
+    });
+  }
+
+  /** One receipt as operators list it (`tanba queue show`), by id. */
+  listed(id: string): Promise<ListedReceipt | null> {
+    return this.run('reading a receipt', () => {
+      const r = this.st.byId.get(id) as Row | undefined;
+      return r ? toListed(r) : null;
     });
   }
 

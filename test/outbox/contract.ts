@@ -213,6 +213,8 @@ export function outboxContract(name: string, make: (clock: ContractClock) => Pro
       const t2 = s.registers.find((r) => r.registerId === 'till-2')!;
       expect(t1).toMatchObject({ pending: 2, deadLetters: 0, lastFiscalisedAt: null });
       expect(t2).toMatchObject({ pending: 0, autonomousSince: new Date(NOW).toISOString() });
+      expect((await o.list({ which: 'all', limit: 10, registerId: 'till-2' })).map((r) => r.id)).toEqual(['k-2']);
+      expect((await o.list({ which: 'open', limit: 1, registerId: 'till-1' })).map((r) => r.id)).toEqual(['k-1']);
     });
 
     it('purges old delivered receipts but keeps a sale whose return is still on its way', async () => {

@@ -263,9 +263,9 @@ export class SqliteOutbox implements Outbox {
          WHERE state = 'sending' AND lease_worker = @worker`,
       ),
       releaseMine: db.prepare(`UPDATE deliveries SET lease_worker = NULL, lease_until = NULL WHERE lease_worker = @worker`),
-      dead: db.prepare(`${JOIN} WHERE d.dead = 1 ORDER BY d.seq LIMIT ?`),
-      listAll: db.prepare(`${JOIN} ORDER BY d.dead DESC, d.seq LIMIT ?`),
-      listOpen: db.prepare(`${JOIN} WHERE d.dead = 1 OR d.state IN ${OPEN} ORDER BY d.dead DESC, d.seq LIMIT ?`),
+      dead: db.prepare(`${JOIN} WHERE d.dead = 1 AND (@reg IS NULL OR d.register_id = @reg) ORDER BY d.seq LIMIT @limit`),
+      listAll: db.prepare(`${JOIN} WHERE (@reg IS NULL OR d.register_id = @reg) ORDER BY d.dead DESC, d.seq LIMIT @limit`),
+      listOpen: db.prepare(`${JOIN} WHERE (d.dead = 1 OR d.state IN ${OPEN}) AND (@reg IS NULL OR d.register_id = @reg) ORDER BY d.dead DESC, d.seq LIMIT @limit`),
       lastKind: db.prepare(
         `SELECT kind FROM record_codes WHERE ki = ? ORDER BY seq DESC LIMIT 1`,
       ),
@@ -593,8 +593,7 @@ export class SqliteOutbox implements Outbox {
   list(opts: { which: 'open' | 'all' | 'dead'; limit: number; registerId?: string }): Promise<ListedReceipt[]> {
     return this.run('listing receipts', () => {
       const stmt = opts.which === 'dead' ? this.st.dead : opts.which === 'all' ? this.st.listAll : this.st.listOpen;
-      const rows = (stmt.all(opts.registerId ? 1_000_000 : opts.limit) as Row[]).filter((r) => !opts.registerId || r.register_id === opts.registerId).slice(0, opts.limit);
-      return rows.map(toListed);
+      return (stmt.all({ reg: opts.registerId ?? null, limit: opts.limit }) as Row[]).map(toListed);
     });
   }
 
